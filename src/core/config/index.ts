@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CONNECTION_ENV } from '../connections.js';
+import { StreamlearnError } from '../errors.js';
+import { identifier } from './common.js';
+import { apiSchema } from './api.js';
+import { eventSchemaSchema } from './schema.js';
+import { checkpointSchema, deadLetterSchema, sinkSchema } from './sinks.js';
+import { sourceSchema } from './source.js';
+import { watermarkSchema, windowSchema } from './windows.js';
+
+export * from './api.js';
+export * from './common.js';
+export * from './schema.js';
+export * from './sinks.js';
+export * from './source.js';
+export * from './windows.js';
+
+/** The whole pipeline file. Every field is documented in docs/config.md. */
+export const pipelineConfigSchema = z
+  .object({
+    /** Pipeline name: part of every row key, checkpoint name and metric label. */
+    pipeline: identifier.default('default'),
+    source: sourceSchema,
+    schema: eventSchemaSchema.default(eventSchemaSchema.parse({})),
+    watermark: watermarkSchema.default({ maxOutOfOrderness: 0, idleTimeout: 0 }),
+    windows: z.array(windowSchema).default([]),
+    sink: sinkSchema.default({ type: 'duckdb', path: 'data/streamlearn.duckdb' }),
+    deadLetter: deadLetterSchema.default({ type: 'file', path: 'data/dead-letter.jsonl' }),
+    checkpoint: checkpointSchema.default(checkpointSchema.parse({})),
+    api: apiSchema.default(apiSchema.parse({})),
+  })
+  .strict()
+  .superRefine(checkReferences);
+
+export type PipelineConfig = z.output<typeof pipelineConfigSchema>;
+export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
+
+/** Fields named by windows must be declared in the schema (or be the event key). */
+function checkReferences(cfg: z.output<z.ZodObject<typeof pipelineShape>>, ctx: z.RefinementCtx): void {
+  const known = new Set([...Object.keys(cfg.schema.fields), 'key']);
+  const names = new Set<string>();
+  cfg.windows.forEach((w, i) => {
+    if (names.has(w.name)) ctx.addIssue({ code: 'custom', path: ['windows', i, 'name'], message: `duplicate window name "${w.name}"` });
+    names.add(w.name);
+    w.groupBy.forEach((g, j) => {
+      if (!known.has(g)) ctx.addIssue({ code: 'custom', path: ['windows', i, 'groupBy', j], message: `field "${g}" is not declared in schema.fields` });
+    });
+    w.aggregates.forEach((a, j) => {
+      if (a.field !== undefined && !known.has(a.field)) {
+        ctx.addIssue({ code: 'custom', path: ['windows', i, 'aggregates', j, 'field'], message: `field "${a.field}" is not declared in schema.fields` });
+      }
+    });
+    if (w.type === 'hopping' && w.slide > w.size) {
+      ctx.addIssue({ code: 'custom', path: ['windows', i, 'slide'], message: 'slide must not exceed size' });
+    }
+    if (w.type === 'hopping' && w.size % w.slide !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['windows', i, 'size'], message: 'size must be a whole multiple of slide' });
+    }
+    if (w.emit.mode === 'update' && w.emit.interval === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['windows', i, 'emit', 'interval'], message: 'emit mode "update" needs an interval' });
+    }
+  });
+}
+const pipelineShape = {
+  pipeline: identifier,
+  source: sourceSchema,
+  schema: eventSchemaSchema,
+  watermark: watermarkSchema,
+  windows: z.array(windowSchema),
+  sink: sinkSchema,
+  deadLetter: deadLetterSchema,
+  checkpoint: checkpointSchema,
+  api: apiSchema,
+};
+
+/** Turns zod issues into one message naming each field and the reason: `windows[0].size: must be …`. */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.reduce<string>(
+        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+        '',
+      );
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/** Validates a parsed config object; throws SL_ERR_CONFIG naming every bad field. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, origin = 'config'): PipelineConfig {
+  const result = pipelineConfigSchema.safeParse(applyEnvOverrides(raw, env));
+  if (!result.success) {
+    throw new StreamlearnError('SL_ERR_CONFIG', `invalid ${origin}:\n${formatIssues(result.error)}`);
+  }
+  return result.data;
+}
+
+/** Reads a YAML or JSON pipeline file and validates it. */
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): PipelineConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new StreamlearnError('SL_ERR_CONFIG', `cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text); // YAML is a superset of JSON
+  } catch (err) {
+    throw new StreamlearnError('SL_ERR_CONFIG', `config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(raw ?? {}, env, `config file ${path}`);
+}
+
+/**
+ * Connection settings from the environment win over the file, so one file serves every machine.
+ * They apply only to the parts the file selects (a DuckDB sink ignores CLICKHOUSE_URL).
+ */
+export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const cfg = structuredClone(raw) as Record<string, Record<string, unknown> | undefined>;
+  const brokers = env[CONNECTION_ENV.kafkaBrokers];
+  if (brokers && cfg.source?.type === 'kafka') cfg.source.brokers = brokers.split(',').map((b) => b.trim()).filter(Boolean);
+  const chUrl = env[CONNECTION_ENV.clickhouseUrl];
+  if (chUrl && cfg.sink?.type === 'clickhouse') cfg.sink.url = chUrl;
+  const redisUrl = env[CONNECTION_ENV.redisUrl];
+  if (redisUrl && cfg.checkpoint?.store === 'redis') cfg.checkpoint.redisUrl = redisUrl;
+  const port = env[CONNECTION_ENV.httpPort];
+  if (port) cfg.api = { ...(cfg.api ?? {}), port: Number(port) };
+  return cfg;
+}

@@ -1,0 +1,36 @@
+import type { FieldValue } from '../core/event.js';
+
+/** Column types a result can have in a sink table (mapped to ClickHouse/DuckDB types by each sink). */
+export type ColumnType = 'float64' | 'int64' | 'string' | 'bool' | 'json';
+
+/** A JSON value: what aggregator state serialises to inside a checkpoint. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * A mergeable aggregate over one window and group. `add` may mutate and return the state (the hot
+ * path avoids allocation); `merge` must be associative and must not mutate `b`. Empty windows are
+ * legal: `result(create())` is defined (usually `null` or 0).
+ */
+export interface Aggregator<S = unknown, R = FieldValue> {
+  /** Registry name, e.g. `sum`. */
+  readonly fn: string;
+  readonly resultType: ColumnType;
+  /** Whether the aggregate reads a field (all but `count`). */
+  readonly needsField: boolean;
+  create(): S;
+  add(state: S, value: number | string | boolean): S;
+  merge(a: S, b: S): S;
+  result(state: S): R;
+  toJSON(state: S): Json;
+  fromJSON(json: Json): S;
+}
+
+/** Options an aggregate spec may carry, validated by the config schema. */
+export interface AggregatorOptions {
+  q?: number;
+  k?: number;
+  accuracy?: number;
+}
+
+/** Builds an aggregator from its options; the registry maps config names to factories. */
+export type AggregatorFactory = (options: AggregatorOptions) => Aggregator<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
