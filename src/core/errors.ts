@@ -12,19 +12,84 @@ export interface ErrorSpec {
 }
 
 export const ERROR_CODES = {
-  SL_ERR_CONFIG: { status: 500, retriable: false, domain: 'user', summary: 'The pipeline configuration is invalid.' },
-  SL_ERR_SCHEMA: { status: 400, retriable: false, domain: 'user', summary: 'A record does not match the configured schema.' },
-  SL_ERR_VALIDATION: { status: 400, retriable: false, domain: 'user', summary: 'A request parameter or body is invalid.' },
-  SL_ERR_NOT_FOUND: { status: 404, retriable: false, domain: 'user', summary: 'The named resource does not exist.' },
-  SL_ERR_UNAUTHORIZED: { status: 401, retriable: false, domain: 'user', summary: 'A valid API key is required.' },
-  SL_ERR_RATE_LIMITED: { status: 429, retriable: true, domain: 'user', summary: 'Too many requests for this API key.' },
-  SL_ERR_PAYLOAD_TOO_LARGE: { status: 413, retriable: false, domain: 'user', summary: 'The request body is too large.' },
-  SL_ERR_SOURCE: { status: 503, retriable: true, domain: 'external', summary: 'The source (Kafka or file) failed.' },
-  SL_ERR_SINK: { status: 503, retriable: true, domain: 'external', summary: 'The sink (ClickHouse, DuckDB or file) failed.' },
-  SL_ERR_CHECKPOINT: { status: 503, retriable: true, domain: 'external', summary: 'The checkpoint store failed.' },
-  SL_ERR_LEASE_LOST: { status: 409, retriable: false, domain: 'external', summary: 'This instance no longer holds the lease; its write was refused.' },
-  SL_ERR_UNAVAILABLE: { status: 503, retriable: true, domain: 'external', summary: 'A dependency is not ready yet.' },
-  SL_ERR_INTERNAL: { status: 500, retriable: false, domain: 'internal', summary: 'A bug in streamlearn: please report it.' },
+  SL_ERR_CONFIG: {
+    status: 500,
+    retriable: false,
+    domain: 'user',
+    summary: 'The pipeline configuration is invalid.',
+  },
+  SL_ERR_SCHEMA: {
+    status: 400,
+    retriable: false,
+    domain: 'user',
+    summary: 'A record does not match the configured schema.',
+  },
+  SL_ERR_VALIDATION: {
+    status: 400,
+    retriable: false,
+    domain: 'user',
+    summary: 'A request parameter or body is invalid.',
+  },
+  SL_ERR_NOT_FOUND: {
+    status: 404,
+    retriable: false,
+    domain: 'user',
+    summary: 'The named resource does not exist.',
+  },
+  SL_ERR_UNAUTHORIZED: {
+    status: 401,
+    retriable: false,
+    domain: 'user',
+    summary: 'A valid API key is required.',
+  },
+  SL_ERR_RATE_LIMITED: {
+    status: 429,
+    retriable: true,
+    domain: 'user',
+    summary: 'Too many requests for this API key.',
+  },
+  SL_ERR_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    retriable: false,
+    domain: 'user',
+    summary: 'The request body is too large.',
+  },
+  SL_ERR_SOURCE: {
+    status: 503,
+    retriable: true,
+    domain: 'external',
+    summary: 'The source (Kafka or file) failed.',
+  },
+  SL_ERR_SINK: {
+    status: 503,
+    retriable: true,
+    domain: 'external',
+    summary: 'The sink (ClickHouse, DuckDB or file) failed.',
+  },
+  SL_ERR_CHECKPOINT: {
+    status: 503,
+    retriable: true,
+    domain: 'external',
+    summary: 'The checkpoint store failed.',
+  },
+  SL_ERR_LEASE_LOST: {
+    status: 409,
+    retriable: false,
+    domain: 'external',
+    summary: 'This instance no longer holds the lease; its write was refused.',
+  },
+  SL_ERR_UNAVAILABLE: {
+    status: 503,
+    retriable: true,
+    domain: 'external',
+    summary: 'A dependency is not ready yet.',
+  },
+  SL_ERR_INTERNAL: {
+    status: 500,
+    retriable: false,
+    domain: 'internal',
+    summary: 'A bug in streamlearn: please report it.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -56,7 +121,10 @@ export function isRetriable(err: unknown): boolean {
   if (err instanceof StreamlearnError) return err.retriable;
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR)/.test(code)) {
+  if (
+    typeof code === 'string' &&
+    /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR)/.test(code)
+  ) {
     return true;
   }
   return (err as { retriable?: unknown } | null)?.retriable === true;

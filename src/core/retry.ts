@@ -16,7 +16,10 @@ export interface RetryOptions {
 }
 
 /** Exponential backoff with "full jitter": a uniform delay in [0, min(max, initial·factor^n)]. */
-export function backoffDelay(attempt: number, opts: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'random'>): number {
+export function backoffDelay(
+  attempt: number,
+  opts: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'random'>,
+): number {
   const cap = Math.min(opts.maxDelayMs, opts.initialDelayMs * (opts.factor ?? 2) ** attempt);
   return Math.round(cap * (opts.random ?? Math.random)());
 }

@@ -17,4 +17,7 @@ export const positiveDuration = duration.refine((ms) => ms > 0, 'must be greater
 /** Names that become SQL identifiers: they are checked here so no query ever quotes user text. */
 export const identifier = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must start with a letter or _ and hold only letters, digits and _ (≤ 63)');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,62}$/,
+    'must start with a letter or _ and hold only letters, digits and _ (≤ 63)',
+  );

@@ -38,49 +38,67 @@ export type PipelineConfig = z.output<typeof pipelineConfigSchema>;
 export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
 
 /** Fields named by windows must be declared in the schema (or be the event key). */
-function checkReferences(cfg: z.output<z.ZodObject<typeof pipelineShape>>, ctx: z.RefinementCtx): void {
+interface ReferenceView {
+  schema: { fields: Record<string, unknown> };
+  windows: z.output<typeof windowSchema>[];
+}
+
+function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
   const known = new Set([...Object.keys(cfg.schema.fields), 'key']);
   const names = new Set<string>();
   cfg.windows.forEach((w, i) => {
-    if (names.has(w.name)) ctx.addIssue({ code: 'custom', path: ['windows', i, 'name'], message: `duplicate window name "${w.name}"` });
+    if (names.has(w.name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', i, 'name'],
+        message: `duplicate window name "${w.name}"`,
+      });
     names.add(w.name);
     w.groupBy.forEach((g, j) => {
-      if (!known.has(g)) ctx.addIssue({ code: 'custom', path: ['windows', i, 'groupBy', j], message: `field "${g}" is not declared in schema.fields` });
+      if (!known.has(g))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['windows', i, 'groupBy', j],
+          message: `field "${g}" is not declared in schema.fields`,
+        });
     });
     w.aggregates.forEach((a, j) => {
       if (a.field !== undefined && !known.has(a.field)) {
-        ctx.addIssue({ code: 'custom', path: ['windows', i, 'aggregates', j, 'field'], message: `field "${a.field}" is not declared in schema.fields` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['windows', i, 'aggregates', j, 'field'],
+          message: `field "${a.field}" is not declared in schema.fields`,
+        });
       }
     });
     if (w.type === 'hopping' && w.slide > w.size) {
       ctx.addIssue({ code: 'custom', path: ['windows', i, 'slide'], message: 'slide must not exceed size' });
     }
     if (w.type === 'hopping' && w.size % w.slide !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['windows', i, 'size'], message: 'size must be a whole multiple of slide' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', i, 'size'],
+        message: 'size must be a whole multiple of slide',
+      });
     }
     if (w.emit.mode === 'update' && w.emit.interval === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['windows', i, 'emit', 'interval'], message: 'emit mode "update" needs an interval' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', i, 'emit', 'interval'],
+        message: 'emit mode "update" needs an interval',
+      });
     }
   });
 }
-const pipelineShape = {
-  pipeline: identifier,
-  source: sourceSchema,
-  schema: eventSchemaSchema,
-  watermark: watermarkSchema,
-  windows: z.array(windowSchema),
-  sink: sinkSchema,
-  deadLetter: deadLetterSchema,
-  checkpoint: checkpointSchema,
-  api: apiSchema,
-};
+
 
 /** Turns zod issues into one message naming each field and the reason: `windows[0].size: must be …`. */
 export function formatIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.reduce<string>(
-        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+        (acc, part) =>
+          typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
         '',
       );
       return `${path || '(root)'}: ${issue.message}`;
@@ -89,7 +107,11 @@ export function formatIssues(error: z.ZodError): string {
 }
 
 /** Validates a parsed config object; throws SL_ERR_CONFIG naming every bad field. */
-export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, origin = 'config'): PipelineConfig {
+export function parseConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  origin = 'config',
+): PipelineConfig {
   const result = pipelineConfigSchema.safeParse(applyEnvOverrides(raw, env));
   if (!result.success) {
     throw new StreamlearnError('SL_ERR_CONFIG', `invalid ${origin}:\n${formatIssues(result.error)}`);
@@ -103,13 +125,20 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new StreamlearnError('SL_ERR_CONFIG', `cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new StreamlearnError(
+      'SL_ERR_CONFIG',
+      `cannot read config file ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   let raw: unknown;
   try {
     raw = parseYaml(text); // YAML is a superset of JSON
   } catch (err) {
-    throw new StreamlearnError('SL_ERR_CONFIG', `config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
+    throw new StreamlearnError(
+      'SL_ERR_CONFIG',
+      `config file ${path} is not valid YAML/JSON: ${(err as Error).message}`,
+    );
   }
   return parseConfig(raw ?? {}, env, `config file ${path}`);
 }
@@ -122,7 +151,11 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const cfg = structuredClone(raw) as Record<string, Record<string, unknown> | undefined>;
   const brokers = env[CONNECTION_ENV.kafkaBrokers];
-  if (brokers && cfg.source?.type === 'kafka') cfg.source.brokers = brokers.split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers && cfg.source?.type === 'kafka')
+    cfg.source.brokers = brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
   const chUrl = env[CONNECTION_ENV.clickhouseUrl];
   if (chUrl && cfg.sink?.type === 'clickhouse') cfg.sink.url = chUrl;
   const redisUrl = env[CONNECTION_ENV.redisUrl];

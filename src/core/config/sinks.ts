@@ -39,7 +39,11 @@ export const jsonlSinkSchema = z
   })
   .strict();
 
-export const sinkSchema = z.discriminatedUnion('type', [clickhouseSinkSchema, duckdbSinkSchema, jsonlSinkSchema]);
+export const sinkSchema = z.discriminatedUnion('type', [
+  clickhouseSinkSchema,
+  duckdbSinkSchema,
+  jsonlSinkSchema,
+]);
 
 export const deadLetterSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), path: z.string().min(1).default('data/dead-letter.jsonl') }).strict(),

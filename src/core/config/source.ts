@@ -21,7 +21,10 @@ export const generatorSourceSchema = z
     /** Events per second of wall time; 0 = as fast as possible. */
     rate: z.number().nonnegative().default(0),
     /** Event time of the first event (epoch ms). */
-    startTime: z.number().int().default(Date.UTC(2026, 0, 1)),
+    startTime: z
+      .number()
+      .int()
+      .default(Date.UTC(2026, 0, 1)),
     /** Mean event-time gap between events. */
     intervalMs: z.number().positive().default(100),
     /** How far events may arrive out of order in event time. */
@@ -56,11 +59,15 @@ export const kafkaSourceSchema = z
     sessionTimeoutMs: positiveDuration.default(30_000),
     /** Stop when every assigned partition has been idle this long (0 = never; for tests and replays). */
     stopWhenIdleMs: duration.default(0),
-    client: z.enum(['kafkajs', 'rdkafka']).default('kafkajs'),
+    client: z.enum(['kafkajs']).default('kafkajs'),
   })
   .strict();
 
-export const sourceSchema = z.discriminatedUnion('type', [generatorSourceSchema, fileSourceSchema, kafkaSourceSchema]);
+export const sourceSchema = z.discriminatedUnion('type', [
+  generatorSourceSchema,
+  fileSourceSchema,
+  kafkaSourceSchema,
+]);
 
 export type GeneratorSourceConfig = z.output<typeof generatorSourceSchema>;
 export type FileSourceConfig = z.output<typeof fileSourceSchema>;

@@ -36,7 +36,9 @@ const windowBase = {
 
 export const windowSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tumbling'), size: positiveDuration, ...windowBase }).strict(),
-  z.object({ type: z.literal('hopping'), size: positiveDuration, slide: positiveDuration, ...windowBase }).strict(),
+  z
+    .object({ type: z.literal('hopping'), size: positiveDuration, slide: positiveDuration, ...windowBase })
+    .strict(),
   z.object({ type: z.literal('session'), gap: positiveDuration, ...windowBase }).strict(),
 ]);
 

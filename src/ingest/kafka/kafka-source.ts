@@ -1,0 +1,153 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { KafkaSourceConfig } from '../../core/config/index.js';
+import { StreamlearnError } from '../../core/errors.js';
+import type { Positions, RecordBatch } from '../../core/event.js';
+import type { Logger } from '../../core/logger.js';
+import { sleep } from '../../core/retry.js';
+import type { PartitionListener, Source } from '../source.js';
+import { createKafka, ensureTopic } from './kafka-client.js';
+
+/** Batches buffered between the consumer and the pipeline; beyond it the consumer waits. */
+const MAX_QUEUED_BATCHES = 4;
+/** How often `next()` returns an empty batch while nothing arrives, so idle time is noticed. */
+const HEARTBEAT_MS = 500;
+
+/**
+ * Kafka through a kafkajs consumer group with manual commits. The consumer's `eachBatch` hands
+ * batches to a small queue and waits (heartbeating) while it is full, so a slow sink pauses
+ * consumption with bounded memory instead of buffering. Offsets are committed only by `commit`,
+ * which the runtime calls after the rows and checkpoint are durable.
+ */
+export class KafkaSource implements Source {
+  readonly kind = 'kafka';
+  private readonly kafka: Kafka;
+  private consumer: Consumer | null = null;
+  private readonly queue: RecordBatch[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+  private paused = false;
+  private lastDataAt = Date.now();
+
+  constructor(
+    private readonly cfg: KafkaSourceConfig,
+    private readonly logger?: Logger,
+  ) {
+    this.kafka = createKafka(cfg.brokers, cfg.clientId, logger);
+  }
+
+  async start(_positions?: Positions, listener?: PartitionListener): Promise<void> {
+    try {
+      await ensureTopic(this.kafka, this.cfg.topic, this.cfg.createPartitions);
+      const consumer = this.kafka.consumer({
+        groupId: this.cfg.groupId,
+        sessionTimeout: this.cfg.sessionTimeoutMs,
+        maxBytesPerPartition: 4 << 20,
+      });
+      this.consumer = consumer;
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
+          ps.map((partition) => ({ topic, partition })),
+        );
+        void listener?.onAssigned?.(assigned);
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.cfg.topic, fromBeginning: this.cfg.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (batch.messages.length === 0) return;
+          this.queue.push({
+            topic: batch.topic,
+            partition: batch.partition,
+            records: batch.messages.map((m) => ({
+              offset: m.offset,
+              key: m.key,
+              value: m.value,
+              ts: Number(m.timestamp),
+            })),
+          });
+          this.lastDataAt = Date.now();
+          this.wake?.();
+          // moves the fetch position only; the group offset is committed by commit()
+          resolveOffset(batch.lastOffset());
+          while (
+            (this.queue.length >= MAX_QUEUED_BATCHES || this.paused) &&
+            isRunning() &&
+            !isStale() &&
+            !this.closed
+          ) {
+            await sleep(200);
+            await heartbeat();
+          }
+        },
+      });
+    } catch (err) {
+      throw new StreamlearnError(
+        'SL_ERR_SOURCE',
+        `Kafka source ${this.cfg.brokers.join(',')} / ${this.cfg.topic}: ${(err as Error).message}`,
+        { cause: err, retriable: true },
+      );
+    }
+  }
+
+  async next(): Promise<RecordBatch | null> {
+    for (;;) {
+      const batch = this.queue.shift();
+      if (batch) return batch;
+      if (this.closed) return null;
+      if (this.cfg.stopWhenIdleMs > 0 && Date.now() - this.lastDataAt >= this.cfg.stopWhenIdleMs) return null;
+      const arrived = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), HEARTBEAT_MS);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+      });
+      this.wake = null;
+      if (!arrived) return { topic: this.cfg.topic, partition: -1, records: [] };
+    }
+  }
+
+  async commit(positions: Positions): Promise<void> {
+    if (!this.consumer) return;
+    const offsets = Object.entries(positions)
+      .map(([key, offset]) => {
+        const i = key.lastIndexOf(':');
+        return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)), offset };
+      })
+      .filter((o) => o.topic === this.cfg.topic);
+    if (offsets.length > 0) await this.consumer.commitOffsets(offsets);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  async ping(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.fetchTopicMetadata({ topics: [this.cfg.topic] });
+    } catch (err) {
+      throw new StreamlearnError('SL_ERR_SOURCE', `Kafka unreachable: ${(err as Error).message}`, {
+        cause: err,
+      });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    await this.consumer
+      ?.disconnect()
+      .catch((err: unknown) => this.logger?.warn({ err }, 'kafka consumer disconnect failed'));
+  }
+}

@@ -1,0 +1,376 @@
+import { hostname } from 'node:os';
+import type { PipelineConfig } from '../core/config/index.js';
+import { positionKey, type Positions, type RecordBatch } from '../core/event.js';
+import { StreamlearnError, isRetriable } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { retry } from '../core/retry.js';
+import { createDecoder } from '../ingest/decoder.js';
+import { deadLetterOf, type DeadLetterOutput } from '../ingest/dead-letter.js';
+import type { Source } from '../ingest/source.js';
+import type { Row, Sink, TableSpec } from '../sinks/sink.js';
+import type { CheckpointStore } from '../state/checkpoint-store.js';
+import { LeaseKeeper } from '../state/lease-keeper.js';
+import {
+  createWindow,
+  windowTableSpec,
+  WatermarkTracker,
+  type WindowOperator,
+  type WindowSpec,
+} from '../windows/index.js';
+import type { Json } from '../windows/aggregator.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import type { Metrics } from './metrics.js';
+
+export interface PipelineParts {
+  config: PipelineConfig;
+  source: Source;
+  sink: Sink;
+  deadLetter: DeadLetterOutput;
+  store: CheckpointStore;
+  metrics: Metrics;
+  logger: Logger;
+  /** Idle detection uses wall time; replays pass idleTimeout 0 and never read it. */
+  now?: () => number;
+  /** Listeners of emitted rows (API live stream, tests). */
+  onRows?: (table: string, rows: Row[]) => void;
+  /** Called after each batch (tests use it to stop or crash at a chosen moment). */
+  onBatch?: (stats: PipelineStats) => void;
+}
+
+export interface PipelineStats {
+  records: number;
+  accepted: number;
+  rejected: number;
+  late: number;
+  rowsWritten: number;
+  checkpoints: number;
+  watermark: number | null;
+  startedAt: number;
+}
+
+interface RunningWindow {
+  spec: WindowSpec;
+  operator: WindowOperator;
+  table: TableSpec;
+}
+
+/** Pending rows beyond this force a sink write before more input is read (bounded memory). */
+const MAX_PENDING_ROWS = 100_000;
+const LEASE_TTL_MS = 15_000;
+
+/**
+ * The runtime of one pipeline: source → decode → windows → sink, with dead letters, watermarks
+ * and checkpoints. Offsets are committed only after the rows and the dead letters they produced
+ * are durable and a checkpoint of the window state at those offsets is saved: a crash at any
+ * moment replays from the checkpoint and re-emits the same keyed, versioned rows.
+ */
+export class Pipeline {
+  readonly stats: PipelineStats = {
+    records: 0,
+    accepted: 0,
+    rejected: 0,
+    late: 0,
+    rowsWritten: 0,
+    checkpoints: 0,
+    watermark: null,
+    startedAt: Date.now(),
+  };
+  readonly windows: RunningWindow[];
+  private readonly decode;
+  private readonly watermarks: WatermarkTracker;
+  private readonly positions: Positions = {};
+  private restoredPositions: Positions = {};
+  private pending = new Map<string, Row[]>();
+  private pendingCount = 0;
+  private readonly stopper = new AbortController();
+  private readonly checkpointName: string;
+  private keeper: LeaseKeeper | null = null;
+  private lastCheckpointAt = 0;
+  private crashed = false;
+  private readonly now: () => number;
+  /** Last failure per dependency, cleared on success (for /readyz). */
+  readonly health = new Map<'source' | 'sink' | 'checkpoint', string | null>();
+
+  constructor(private readonly parts: PipelineParts) {
+    const { config } = parts;
+    this.now = parts.now ?? Date.now;
+    this.decode = createDecoder(config.schema);
+    this.watermarks = new WatermarkTracker(
+      config.watermark.maxOutOfOrderness,
+      config.watermark.idleTimeout,
+      this.now,
+    );
+    this.windows = config.windows.map((w) => {
+      const { spec, operator } = createWindow(config.pipeline, w);
+      return { spec, operator, table: windowTableSpec(spec, config.schema) };
+    });
+    this.checkpointName = `${config.pipeline}.windows`;
+  }
+
+  /** Tables this pipeline writes. */
+  get tables(): TableSpec[] {
+    return this.windows.map((w) => w.table);
+  }
+
+  /** Asks a running pipeline to stop after the current batch, checkpointing what it has. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopper.abort(new StreamlearnError('SL_ERR_UNAVAILABLE', 'pipeline stopping'));
+  }
+
+  /**
+   * Stops as a crash would: no final flush or checkpoint, so what was written after the last
+   * checkpoint is redone by the next run (tests of effectively-once use it).
+   */
+  crash(): void {
+    this.crashed = true;
+    this.stop();
+  }
+
+  get stopping(): boolean {
+    return this.stopper.signal.aborted;
+  }
+
+  /** Runs until the source ends (finite sources) or {@link stop}; resolves with the stats. */
+  async run(): Promise<PipelineStats> {
+    const { source, sink, store, logger, config } = this.parts;
+    await this.untilDone('sink', () => sink.ensureTables(this.tables));
+    this.keeper = new LeaseKeeper(store, {
+      name: this.checkpointName,
+      owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+      ttlMs: LEASE_TTL_MS,
+    });
+    this.keeper.on('lost', (_lease, reason) => {
+      logger.error({ reason }, 'lost the pipeline lease: another instance took over; stopping');
+      this.stop();
+    });
+    await this.keeper.start(this.stopper.signal);
+    await this.restore();
+    await this.untilDone('source', () => source.start({ ...this.restoredPositions }));
+    this.lastCheckpointAt = this.now();
+    logger.info(
+      {
+        pipeline: config.pipeline,
+        source: source.kind,
+        sink: sink.kind,
+        windows: this.windows.map((w) => w.spec.name),
+      },
+      'pipeline running',
+    );
+    try {
+      let ended = false;
+      while (!this.stopping) {
+        const batch = await source.next();
+        if (batch === null) {
+          ended = !this.stopping;
+          break;
+        }
+        this.process(batch);
+        this.parts.onBatch?.(this.stats);
+        if (this.crashed) break;
+        if (this.pendingCount >= MAX_PENDING_ROWS) await this.flushRows();
+        if (this.now() - this.lastCheckpointAt >= config.checkpoint.interval) await this.checkpoint();
+      }
+      if (ended) {
+        // end of input: every window may fire
+        this.watermarks.finish();
+        this.advance();
+      }
+      if (!this.crashed) await this.checkpoint();
+    } finally {
+      await this.keeper.stop().catch(() => undefined);
+      await source.close().catch(() => undefined);
+    }
+    return this.stats;
+  }
+
+  /** Decodes a batch, feeds the windows and moves the watermark. */
+  private process(batch: RecordBatch): void {
+    if (batch.records.length === 0) {
+      // a heartbeat from an idle source: idle partitions may now let the watermark move
+      this.advance();
+      return;
+    }
+    const part = positionKey(batch.topic, batch.partition);
+    const { deadLetter, metrics, config } = this.parts;
+    const skipBelow = Number(this.restoredPositions[part] ?? 0);
+    const watermark = this.watermarks.watermark;
+    let maxTs = Number.NEGATIVE_INFINITY;
+    let accepted = 0;
+    let rejected = 0;
+    let late = 0;
+    for (const record of batch.records) {
+      if (Number(record.offset) < skipBelow) continue; // already in the restored state
+      const decoded = this.decode(record);
+      if (!decoded.ok) {
+        deadLetter.add(deadLetterOf(batch.topic, batch.partition, record, decoded.rejection));
+        metrics.deadLetters.inc({ pipeline: config.pipeline, reason: decoded.rejection.reason });
+        rejected++;
+        continue;
+      }
+      const event = decoded.event;
+      if (event.ts > maxTs) maxTs = event.ts;
+      accepted++;
+      for (const w of this.windows) {
+        const outcome = w.operator.add(event, watermark);
+        if (outcome.accepted) continue;
+        late++;
+        deadLetter.add(
+          deadLetterOf(
+            batch.topic,
+            batch.partition,
+            record,
+            {
+              reason: 'late',
+              detail: `event ${outcome.lateByMs} ms behind the watermark, beyond the allowed lateness of window "${w.spec.name}"`,
+            },
+            {
+              window: w.spec.name,
+              windowStart: outcome.windowStart,
+              windowEnd: outcome.windowEnd,
+              lateByMs: outcome.lateByMs,
+            },
+          ),
+        );
+        metrics.lateEvents.inc({ pipeline: config.pipeline, window: w.spec.name });
+        metrics.deadLetters.inc({ pipeline: config.pipeline, reason: 'late' });
+      }
+    }
+    const last = batch.records[batch.records.length - 1];
+    if (last !== undefined)
+      this.positions[part] = String(Math.max(Number(last.offset) + 1, Number(this.positions[part] ?? 0)));
+    if (Number.isFinite(maxTs)) this.watermarks.observe(part, maxTs);
+    else this.watermarks.addPartition(part);
+    this.stats.records += batch.records.length;
+    this.stats.accepted += accepted;
+    this.stats.rejected += rejected;
+    this.stats.late += late;
+    metrics.events.inc({ pipeline: config.pipeline, outcome: 'accepted' }, accepted);
+    if (rejected) metrics.events.inc({ pipeline: config.pipeline, outcome: 'rejected' }, rejected);
+    if (late) metrics.events.inc({ pipeline: config.pipeline, outcome: 'late' }, late);
+    this.advance();
+  }
+
+  /** Fires what the watermark allows and queues the rows for the sink. */
+  private advance(): void {
+    const wm = this.watermarks.watermark;
+    this.stats.watermark = Number.isFinite(wm) ? wm : this.stats.watermark;
+    for (const w of this.windows) {
+      const rows = w.operator.advance(wm);
+      if (rows.length === 0) continue;
+      let queue = this.pending.get(w.table.name);
+      if (!queue) this.pending.set(w.table.name, (queue = []));
+      for (const r of rows) queue.push(r);
+      this.pendingCount += rows.length;
+      this.parts.metrics.windowRows.inc(
+        { pipeline: this.parts.config.pipeline, window: w.spec.name },
+        rows.length,
+      );
+      this.parts.onRows?.(w.table.name, rows);
+    }
+  }
+
+  /** Writes pending rows; waits and retries while the sink is down (back-pressure, not loss). */
+  private async flushRows(): Promise<void> {
+    const { sink, metrics, config } = this.parts;
+    for (const [table, rows] of this.pending) {
+      if (rows.length === 0) continue;
+      const end = metrics.sinkWrite.startTimer({ pipeline: config.pipeline, sink: sink.kind });
+      await this.untilDone(
+        'sink',
+        () => sink.write(table, rows),
+        () => metrics.sinkFailures.inc({ pipeline: config.pipeline, sink: sink.kind }),
+      );
+      end();
+      this.stats.rowsWritten += rows.length;
+    }
+    this.pending = new Map();
+    this.pendingCount = 0;
+  }
+
+  /** Rows, dead letters, then the state checkpoint, then the source commit: in this order only. */
+  private async checkpoint(): Promise<void> {
+    const { deadLetter, store, source, metrics, config, logger } = this.parts;
+    const end = metrics.checkpoint.startTimer({ pipeline: config.pipeline });
+    await this.flushRows();
+    await this.untilDone('sink', () => deadLetter.flush());
+    const windows: Record<string, Json> = {};
+    for (const w of this.windows) windows[w.spec.name] = w.operator.snapshot();
+    const bytes = encodeCheckpoint({
+      format: 1,
+      pipeline: config.pipeline,
+      createdAt: Date.now(),
+      positions: { ...this.positions },
+      watermark: this.watermarks.toJSON() as unknown as Json,
+      windows,
+      eventsSeen: this.stats.records,
+    });
+    const lease = this.keeper?.lease;
+    if (!lease)
+      throw new StreamlearnError('SL_ERR_LEASE_LOST', 'pipeline lease lost before checkpoint; not writing');
+    await this.untilDone(
+      'checkpoint',
+      () => store.save(this.checkpointName, lease, bytes, 5),
+      () => metrics.checkpointFailures.inc({ pipeline: config.pipeline }),
+    );
+    try {
+      await source.commit({ ...this.positions });
+    } catch (err) {
+      // the checkpoint holds the positions: a restart seeks past what is committed
+      logger.warn({ err }, 'offset commit failed; the checkpoint still records the positions');
+    }
+    this.stats.checkpoints++;
+    this.lastCheckpointAt = this.now();
+    for (const w of this.windows)
+      metrics.openWindows.set({ pipeline: config.pipeline, window: w.spec.name }, w.operator.openWindows);
+    end();
+  }
+
+  private async restore(): Promise<void> {
+    const { store, logger } = this.parts;
+    const stored = await this.untilDone('checkpoint', () => store.load(this.checkpointName));
+    if (!stored) return;
+    const cp = decodeCheckpoint(stored.data);
+    for (const w of this.windows) {
+      const state = cp.windows[w.spec.name];
+      if (state !== undefined) w.operator.restore(state);
+    }
+    this.watermarks.restore(cp.watermark as unknown as Parameters<WatermarkTracker['restore']>[0]);
+    this.restoredPositions = cp.positions;
+    Object.assign(this.positions, cp.positions);
+    this.stats.records = cp.eventsSeen;
+    logger.info(
+      { version: stored.version, positions: cp.positions },
+      'restored window state from checkpoint',
+    );
+  }
+
+  /**
+   * Runs `fn` until it succeeds: a service outage makes us wait and retry (with backoff and
+   * jitter), recording the failure for /readyz; a non-retriable error is thrown.
+   */
+  private async untilDone<T>(
+    dep: 'source' | 'sink' | 'checkpoint',
+    fn: () => Promise<T>,
+    onFailure?: () => void,
+  ): Promise<T> {
+    const result = await retry(fn, {
+      attempts: Number.POSITIVE_INFINITY,
+      initialDelayMs: 100,
+      maxDelayMs: 5_000,
+      retryIf: (err) =>
+        isRetriable(err) && !(err instanceof StreamlearnError && err.code === 'SL_ERR_LEASE_LOST'),
+      onRetry: (err, attempt, delay) => {
+        this.health.set(dep, (err as Error).message);
+        onFailure?.();
+        if (attempt === 1 || attempt % 10 === 0)
+          this.parts.logger.warn(
+            { dep, attempt, delay, err: (err as Error).message },
+            `${dep} unavailable; retrying`,
+          );
+      },
+    });
+    this.health.set(dep, null);
+    return result;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Bucket counts of a DDSketch over a contiguous range of bucket indices, in a Float64Array that
+ * grows on demand. At most `maxBuckets` indices are kept: when the range would grow past that,
+ * the lowest buckets are folded into the lowest kept one ("collapsing lowest").
+ *
+ * Why this rule: the kept range is always [maxIndexEverSeen − maxBuckets + 1, maxIndexEverSeen],
+ * and clamping to a bound that only rises composes with itself. So the final counts are a pure
+ * function of the multiset of indices added — any split of the stream, merged in any order,
+ * gives bit-identical buckets. Accuracy is lost only for values below the kept range.
+ */
+export class DenseStore {
+  /** Counts; `counts[i]` is bucket `offset + i`. */
+  counts: Float64Array = EMPTY;
+  offset = 0;
+  /** Lowest and highest index in use (`minIndex > maxIndex` when empty). Buckets between may be 0. */
+  minIndex = Number.MAX_SAFE_INTEGER;
+  maxIndex = Number.MIN_SAFE_INTEGER;
+  total = 0;
+
+  constructor(readonly maxBuckets: number) {}
+
+  /** Adds `weight` to bucket `index` (clamped up into the kept range). */
+  add(index: number, weight: number): void {
+    if (index < this.minIndex || index > this.maxIndex) index = this.extend(index);
+    const i = index - this.offset;
+    this.counts[i] = this.counts[i]! + weight;
+    this.total += weight;
+  }
+
+  /** Adds every bucket of `other` (which is not modified). */
+  mergeFrom(other: DenseStore): void {
+    if (other.total === 0) return;
+    // Highest first: the range's top is settled at once, so lower buckets clamp instead of
+    // growing the array only to be collapsed again.
+    for (let index = other.maxIndex; index >= other.minIndex; index--) {
+      const c = other.counts[index - other.offset]!;
+      if (c !== 0) this.add(index, c);
+    }
+  }
+
+  /** Count in bucket `index` (0 outside the range). */
+  get(index: number): number {
+    return index < this.minIndex || index > this.maxIndex ? 0 : this.counts[index - this.offset]!;
+  }
+
+  /** Widens the range to take `index`, collapsing the lowest buckets if needed; returns where `index` lands. */
+  private extend(index: number): number {
+    const empty = this.minIndex > this.maxIndex;
+    const newMax = empty ? index : Math.max(index, this.maxIndex);
+    let newMin = empty ? index : Math.min(index, this.minIndex);
+    let collapsed = 0;
+    if (newMax - newMin >= this.maxBuckets) {
+      newMin = newMax - this.maxBuckets + 1;
+      for (let j = this.minIndex; j < newMin && j <= this.maxIndex; j++) {
+        collapsed += this.counts[j - this.offset]!;
+        this.counts[j - this.offset] = 0;
+      }
+    }
+    if (newMin < this.offset || newMax >= this.offset + this.counts.length) this.reallocate(newMin, newMax);
+    this.minIndex = newMin;
+    this.maxIndex = newMax;
+    if (collapsed !== 0) this.counts[newMin - this.offset] = this.counts[newMin - this.offset]! + collapsed;
+    return index < newMin ? newMin : index;
+  }
+
+  private reallocate(newMin: number, newMax: number): void {
+    const needed = newMax - newMin + 1;
+    // Doubling keeps growth amortised O(1); the cap keeps a sketch at most maxBuckets * 8 bytes.
+    const length = Math.max(needed, Math.min(this.maxBuckets, Math.max(MIN_LENGTH, this.counts.length * 2)));
+    const next = new Float64Array(length);
+    // Centre the range: the next extension may go either way.
+    const offset = newMin - ((length - needed) >> 1);
+    const from = Math.max(this.minIndex, newMin);
+    for (let j = from; j <= this.maxIndex; j++) next[j - offset] = this.counts[j - this.offset]!;
+    this.counts = next;
+    this.offset = offset;
+  }
+}
+
+const EMPTY = new Float64Array(0);
+const MIN_LENGTH = 32;

@@ -1,0 +1,54 @@
+import type { Aggregator } from '../aggregator.js';
+import { decodeFloat, encodeFloat, field } from './values.js';
+
+/** A compensated running sum: `s` is the naive sum, `c` the rounding error it has lost so far. */
+export interface CompensatedSum {
+  s: number;
+  c: number;
+}
+
+/**
+ * Adds `x` with Neumaier's variant of Kahan summation. Plain Kahan loses the compensation when
+ * `|x| > |s|`; Neumaier handles both orders, so merging panes in any order gives (nearly) the
+ * same bits — which hopping windows and restores depend on.
+ */
+export function addCompensated(state: CompensatedSum, x: number): void {
+  const s = state.s;
+  const t = s + x;
+  if (Math.abs(s) >= Math.abs(x)) state.c += s - t + x;
+  else state.c += x - t + s;
+  state.s = t;
+}
+
+/** The compensated total. Once `s` is ±Infinity or NaN the compensation is meaningless (NaN), so `s` wins. */
+export function compensatedValue(state: CompensatedSum): number {
+  return Number.isFinite(state.s) ? state.s + state.c : state.s;
+}
+
+/**
+ * Sum of numeric values (other types are ignored); an empty window sums to 0, as in ClickHouse.
+ *
+ * @example
+ * const agg = sum();
+ * agg.result([1e16, 1, -1e16].reduce(agg.add, agg.create())); // 1 (a naive sum gives 0)
+ */
+export function sum(): Aggregator<CompensatedSum, number> {
+  return {
+    fn: 'sum',
+    resultType: 'float64',
+    needsField: true,
+    create: () => ({ s: 0, c: 0 }),
+    add(state, value) {
+      if (typeof value === 'number') addCompensated(state, value);
+      return state;
+    },
+    merge(a, b) {
+      addCompensated(a, b.s);
+      a.c += b.c;
+      return a;
+    },
+    result: compensatedValue,
+    toJSON: (state) => ({ s: encodeFloat(state.s), c: encodeFloat(state.c) }),
+    fromJSON: (json) => ({ s: decodeFloat(field(json, 's')), c: decodeFloat(field(json, 'c')) }),
+  };
+}

@@ -1,0 +1,213 @@
+import type { Event, FieldValue } from '../core/event.js';
+import type { Row } from '../sinks/sink.js';
+import type { Json } from './aggregator.js';
+import type { AddOutcome, WindowOperator } from './window-operator.js';
+import {
+  addToStates,
+  createStates,
+  groupValuesOf,
+  mergeStates,
+  windowRow,
+  type WindowSpec,
+} from './window-spec.js';
+
+interface PaneGroup {
+  values: FieldValue[];
+  states: unknown[];
+}
+
+/**
+ * Tumbling and hopping windows over panes of `slide` ms: each event updates one pane, and a window
+ * [s, s+size) is the merge of its size/slide panes when it fires. Tumbling is the case slide = size.
+ * One aggregator update per event whatever the overlap, which is what makes hopping windows cheap.
+ *
+ * A window fires once the watermark reaches its end. Until `end + allowedLateness` a late event
+ * updates it and it is re-emitted with the next version; `emit: update` also emits changed open
+ * windows every `interval` of event time.
+ */
+export class SlicedWindow implements WindowOperator {
+  readonly name: string;
+  private readonly size: number;
+  private readonly slide: number;
+  private readonly panes = new Map<number, Map<string, PaneGroup>>();
+  /** Every window ending at or before this has fired. */
+  private firedUpTo = Number.NEGATIVE_INFINITY;
+  /** Last emitted version per `start|group`, kept while the window can still change. */
+  private readonly versions = new Map<string, number>();
+  /** Windows needing re-emission (`end` → group keys): late updates of fired windows, changes of open ones in update mode. */
+  private readonly dirty = new Map<number, Set<string>>();
+  private readonly updateInterval: number;
+  private lastEarlyEmit = Number.NEGATIVE_INFINITY;
+  private lastPurgeBoundary = Number.NaN;
+
+  constructor(private readonly spec: WindowSpec) {
+    const cfg = spec.config;
+    if (cfg.type !== 'tumbling' && cfg.type !== 'hopping')
+      throw new Error(`SlicedWindow cannot run a ${cfg.type} window`);
+    this.name = spec.name;
+    this.size = cfg.size;
+    this.slide = cfg.type === 'hopping' ? cfg.slide : cfg.size;
+    this.updateInterval = cfg.emit.mode === 'update' ? (cfg.emit.interval ?? 0) : 0;
+  }
+
+  get openWindows(): number {
+    let n = 0;
+    for (const groups of this.panes.values()) n += groups.size;
+    return n;
+  }
+
+  add(event: Event, watermark: number): AddOutcome {
+    const ts = event.ts;
+    const pane = Math.floor(ts / this.slide) * this.slide;
+    const lastEnd = pane + this.size; // the last window holding this pane ends here
+    if (lastEnd + this.spec.allowedLateness <= watermark) {
+      return { accepted: false, windowStart: pane, windowEnd: lastEnd, lateByMs: watermark - ts };
+    }
+    let groups = this.panes.get(pane);
+    if (groups === undefined) {
+      groups = new Map();
+      this.panes.set(pane, groups);
+    }
+    const key = this.spec.groupKey(event);
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { values: groupValuesOf(this.spec, event), states: createStates(this.spec.columns) };
+      groups.set(key, group);
+    }
+    addToStates(this.spec.columns, group.states, event);
+    if (this.updateInterval > 0 || pane + this.slide <= this.firedUpTo) this.markDirty(pane, key);
+    return { accepted: true };
+  }
+
+  advance(watermark: number): Row[] {
+    const rows: Row[] = [];
+    if (watermark > this.firedUpTo) {
+      for (const end of this.endsToFire(watermark)) {
+        this.dirty.delete(end); // the final emission carries every change
+        this.emitWindow(end, null, rows);
+      }
+      this.firedUpTo = watermark;
+    }
+    const early = this.updateInterval > 0 && watermark >= this.lastEarlyEmit + this.updateInterval;
+    for (const [end, keys] of this.dirty) {
+      if (end > this.firedUpTo && !early) continue; // open windows wait for the next early emission
+      if (end + this.spec.allowedLateness > watermark || end > this.firedUpTo)
+        this.emitWindow(end, keys, rows);
+      this.dirty.delete(end);
+    }
+    if (early) this.lastEarlyEmit = Math.floor(watermark / this.updateInterval) * this.updateInterval;
+    this.purge(watermark);
+    return rows;
+  }
+
+  snapshot(): Json {
+    const panes: Json[] = [];
+    for (const [start, groups] of this.panes) {
+      const gs: Json[] = [];
+      for (const [key, g] of groups)
+        gs.push([key, g.values as Json[], g.states.map((s, i) => this.spec.columns[i]!.agg.toJSON(s))]);
+      panes.push([start, gs]);
+    }
+    return {
+      panes,
+      firedUpTo: finite(this.firedUpTo),
+      lastEarlyEmit: finite(this.lastEarlyEmit),
+      versions: [...this.versions] as Json[],
+      dirty: [...this.dirty].map(([end, keys]) => [end, [...keys]]) as Json[],
+    };
+  }
+
+  restore(state: Json): void {
+    const s = state as {
+      panes: [number, [string, FieldValue[], Json[]][]][];
+      firedUpTo: number | null;
+      lastEarlyEmit: number | null;
+      versions: [string, number][];
+      dirty: [number, string[]][];
+    };
+    this.panes.clear();
+    for (const [start, gs] of s.panes) {
+      const groups = new Map<string, PaneGroup>();
+      for (const [key, values, states] of gs)
+        groups.set(key, { values, states: states.map((j, i) => this.spec.columns[i]!.agg.fromJSON(j)) });
+      this.panes.set(start, groups);
+    }
+    this.firedUpTo = s.firedUpTo ?? Number.NEGATIVE_INFINITY;
+    this.lastEarlyEmit = s.lastEarlyEmit ?? Number.NEGATIVE_INFINITY;
+    this.versions.clear();
+    for (const [k, v] of s.versions) this.versions.set(k, v);
+    this.dirty.clear();
+    for (const [end, keys] of s.dirty) this.dirty.set(end, new Set(keys));
+  }
+
+  /** Ends in (firedUpTo, watermark] of windows holding at least one pane, ascending. */
+  private endsToFire(watermark: number): number[] {
+    const ends = new Set<number>();
+    for (const pane of this.panes.keys()) {
+      for (let end = pane + this.slide; end <= pane + this.size; end += this.slide) {
+        if (end > this.firedUpTo && end <= watermark) ends.add(end);
+      }
+    }
+    return [...ends].sort((a, b) => a - b);
+  }
+
+  /** Emits window [end-size, end) for `onlyKeys` (or every group present in its panes). */
+  private emitWindow(end: number, onlyKeys: Set<string> | null, rows: Row[]): void {
+    const start = end - this.size;
+    const merged = new Map<string, PaneGroup>();
+    for (let pane = start; pane < end; pane += this.slide) {
+      const groups = this.panes.get(pane);
+      if (groups === undefined) continue;
+      for (const [key, g] of groups) {
+        if (onlyKeys !== null && !onlyKeys.has(key)) continue;
+        let m = merged.get(key);
+        if (m === undefined) {
+          m = { values: g.values, states: createStates(this.spec.columns) };
+          merged.set(key, m);
+        }
+        mergeStates(this.spec.columns, m.states, g.states);
+      }
+    }
+    // stable order (group key) so replays write byte-identical output
+    for (const key of [...merged.keys()].sort()) {
+      const m = merged.get(key)!;
+      const vkey = `${start}|${key}`;
+      const version = (this.versions.get(vkey) ?? 0) + 1;
+      this.versions.set(vkey, version);
+      rows.push(windowRow(this.spec, start, end, version, m.values, m.states));
+    }
+  }
+
+  private markDirty(pane: number, key: string): void {
+    for (let end = pane + this.slide; end <= pane + this.size; end += this.slide) {
+      let keys = this.dirty.get(end);
+      if (keys === undefined) {
+        keys = new Set();
+        this.dirty.set(end, keys);
+      }
+      keys.add(key);
+    }
+  }
+
+  /** Drops panes and versions no window can need again. */
+  private purge(watermark: number): void {
+    // only a new slide boundary can free anything
+    const boundary = Math.floor(watermark / this.slide);
+    if (boundary === this.lastPurgeBoundary) return;
+    this.lastPurgeBoundary = boundary;
+    const lateness = this.spec.allowedLateness;
+    for (const pane of this.panes.keys()) {
+      if (pane + this.size + lateness <= watermark && pane + this.size <= this.firedUpTo)
+        this.panes.delete(pane);
+    }
+    if (this.versions.size === 0) return;
+    for (const vkey of this.versions.keys()) {
+      const start = Number(vkey.slice(0, vkey.indexOf('|')));
+      if (start + this.size + lateness <= watermark) this.versions.delete(vkey);
+    }
+  }
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

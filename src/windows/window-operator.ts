@@ -1,0 +1,26 @@
+import type { Event } from '../core/event.js';
+import type { Row } from '../sinks/sink.js';
+import type { Json } from './aggregator.js';
+
+/** What happened to an event offered to a window. */
+export type AddOutcome =
+  | { accepted: true }
+  /** Too late for every window it belongs to (beyond allowed lateness): goes to the late output. */
+  | { accepted: false; windowStart: number; windowEnd: number; lateByMs: number };
+
+/**
+ * A window operator: events in, versioned rows out when the watermark moves. Implementations
+ * (one file per window type) keep all state needed for `snapshot`/`restore`, so a restored
+ * operator fed the same events emits the same rows.
+ */
+export interface WindowOperator {
+  readonly name: string;
+  /** Offers an event; `watermark` is the pipeline watermark before it (events with ts < watermark are late). */
+  add(event: Event, watermark: number): AddOutcome;
+  /** Fires windows the watermark passed, re-emits late updates, early results (update mode), purges. */
+  advance(watermark: number): Row[];
+  /** Windows still open (for memory metrics). */
+  readonly openWindows: number;
+  snapshot(): Json;
+  restore(state: Json): void;
+}

@@ -1,0 +1,176 @@
+import type { AggregateConfig, EventSchemaConfig, WindowConfig } from '../core/config/index.js';
+import type { Event, FieldValue } from '../core/event.js';
+import type { ColumnSpec, Row, TableSpec } from '../sinks/sink.js';
+import type { Aggregator, ColumnType } from './aggregator.js';
+import { createAggregator, isTimedAggregator, type TimedAggregator } from './aggregators/index.js';
+
+/** One output column of a window and the aggregator behind it. */
+export interface AggregateColumn {
+  column: string;
+  field: string | undefined;
+  agg: Aggregator<unknown, unknown>;
+  timed: TimedAggregator<unknown, unknown> | null;
+}
+
+/** A window config compiled once: aggregators built, column names fixed, group-key function ready. */
+export interface WindowSpec {
+  pipeline: string;
+  config: WindowConfig;
+  name: string;
+  table: string;
+  groupBy: string[];
+  columns: AggregateColumn[];
+  allowedLateness: number;
+  /** Group key of an event: '' without group-by, the value's text for one field, joined otherwise. */
+  groupKey(event: Event): string;
+}
+
+/** Output column name of an aggregate: `as`, or a readable default such as `sum_amount`, `p95_latency`. */
+export function columnName(a: AggregateConfig): string {
+  if (a.as) return a.as;
+  if (a.fn === 'count' && a.field === undefined) return 'count';
+  if (a.fn === 'quantile') return `p${Math.round((a.q ?? 0.5) * 1000) / 10}_${a.field}`.replace('.', '_');
+  return `${a.fn}_${a.field}`;
+}
+
+/** The sink table of a window: `w_<window>`. */
+export function windowTableName(window: string): string {
+  return `w_${window}`;
+}
+
+const GROUP_SEPARATOR = '\u0001';
+const RESERVED = new Set(['pipeline', 'window', 'start', 'end', 'version', 'retracted']);
+
+export function compileWindow(pipeline: string, config: WindowConfig): WindowSpec {
+  const columns = config.aggregates.map((a): AggregateColumn => {
+    const agg = createAggregator(a.fn, { q: a.q, k: a.k, accuracy: a.accuracy }) as Aggregator<
+      unknown,
+      unknown
+    >;
+    if (agg.needsField && a.field === undefined)
+      throw new Error(`window "${config.name}": aggregate "${a.fn}" needs a field`);
+    return { column: columnName(a), field: a.field, agg, timed: isTimedAggregator(agg) ? agg : null };
+  });
+  const names = new Set<string>();
+  for (const c of [...config.groupBy, ...columns.map((c) => c.column)]) {
+    if (RESERVED.has(c))
+      throw new Error(`window "${config.name}": column name "${c}" is reserved; rename it with "as"`);
+    if (names.has(c))
+      throw new Error(`window "${config.name}": duplicate column "${c}"; rename one with "as"`);
+    names.add(c);
+  }
+  const groupBy = config.groupBy;
+  const groupKey =
+    groupBy.length === 0
+      ? () => ''
+      : groupBy.length === 1
+        ? (e: Event) => String(e[groupBy[0]!])
+        : (e: Event) => groupBy.map((g) => String(e[g])).join(GROUP_SEPARATOR);
+  return {
+    pipeline,
+    config,
+    name: config.name,
+    table: windowTableName(config.name),
+    groupBy,
+    columns,
+    allowedLateness: config.allowedLateness,
+    groupKey,
+  };
+}
+
+const FIELD_COLUMN: Record<string, ColumnType> = {
+  number: 'float64',
+  integer: 'int64',
+  string: 'string',
+  boolean: 'bool',
+};
+
+/** The table a window writes: keyed by (pipeline, window, group values, start), replaced by version. */
+export function windowTableSpec(spec: WindowSpec, schema: EventSchemaConfig): TableSpec {
+  const groupColumns: ColumnSpec[] = spec.groupBy.map((g) => ({
+    name: g,
+    type: g === 'key' ? 'string' : (FIELD_COLUMN[schema.fields[g] ?? 'string'] ?? 'string'),
+  }));
+  return {
+    name: spec.table,
+    columns: [
+      { name: 'pipeline', type: 'string' },
+      { name: 'window', type: 'string' },
+      ...groupColumns,
+      { name: 'start', type: 'int64' },
+      { name: 'end', type: 'int64' },
+      { name: 'version', type: 'int64' },
+      { name: 'retracted', type: 'bool' },
+      ...spec.columns.map((c): ColumnSpec => ({
+        name: c.column,
+        type: resultColumnType(c, schema),
+        nullable: true,
+      })),
+    ],
+    key: ['pipeline', 'window', ...spec.groupBy, 'start'],
+    versionColumn: 'version',
+    timeColumn: 'start',
+  };
+}
+
+/** first/last have the type of their field, which only the schema knows; other JSON results are text. */
+function resultColumnType(c: AggregateColumn, schema: EventSchemaConfig): ColumnType {
+  if (c.timed && c.field !== undefined) return FIELD_COLUMN[schema.fields[c.field] ?? 'string'] ?? 'string';
+  return c.agg.resultType === 'json' ? 'string' : c.agg.resultType;
+}
+
+/** Feeds one event into a group's aggregate states (nulls are skipped: they carry no value). */
+export function addToStates(columns: AggregateColumn[], states: unknown[], event: Event): void {
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
+    if (c.field === undefined) {
+      states[i] = c.agg.add(states[i], 1);
+      continue;
+    }
+    const v = event[c.field];
+    if (v === null || v === undefined) continue;
+    states[i] = c.timed ? c.timed.addAt(states[i], v, event.ts) : c.agg.add(states[i], v);
+  }
+}
+
+export function createStates(columns: AggregateColumn[]): unknown[] {
+  return columns.map((c) => c.agg.create());
+}
+
+/** Merges `from` into `into` (mutating `into`, never `from`). */
+export function mergeStates(columns: AggregateColumn[], into: unknown[], from: unknown[]): unknown[] {
+  for (let i = 0; i < columns.length; i++) into[i] = columns[i]!.agg.merge(into[i], from[i]);
+  return into;
+}
+
+/** A window row, ready for a sink. Results that are objects (top-k) are written as JSON text. */
+export function windowRow(
+  spec: WindowSpec,
+  start: number,
+  end: number,
+  version: number,
+  groupValues: FieldValue[],
+  states: unknown[] | null,
+): Row {
+  const row: Row = { pipeline: spec.pipeline, window: spec.name };
+  for (let i = 0; i < spec.groupBy.length; i++) row[spec.groupBy[i]!] = groupValues[i] ?? null;
+  row.start = start;
+  row.end = end;
+  row.version = version;
+  row.retracted = states === null;
+  for (let i = 0; i < spec.columns.length; i++) {
+    const c = spec.columns[i]!;
+    if (states === null) {
+      row[c.column] = null;
+      continue;
+    }
+    const r = c.agg.result(states[i]);
+    row[c.column] =
+      r === null || r === undefined ? null : typeof r === 'object' ? JSON.stringify(r) : (r as FieldValue);
+  }
+  return row;
+}
+
+export function groupValuesOf(spec: WindowSpec, event: Event): FieldValue[] {
+  return spec.groupBy.map((g) => event[g] ?? null);
+}
