@@ -7,8 +7,10 @@ import { StreamlearnError } from '../core/errors.js';
 import type { Source } from './source.js';
 
 /**
- * Replays a JSONL file as one partition; a record's offset is its line number (0-based), so a
- * checkpoint can resume mid-file. Lines are sliced from the read buffers without copying.
+ * Replays a JSONL file; a record's offset is its line number (0-based), so a checkpoint can resume
+ * mid-file. Lines are sliced from the read buffers without copying. With `partitionField` each
+ * line goes to the partition that field names (a recorded multi-partition topic); otherwise all
+ * lines are partition 0.
  */
 export class FileSource implements Source {
   readonly kind = 'file';
@@ -16,15 +18,19 @@ export class FileSource implements Source {
   private iterator: AsyncIterator<Buffer> | null = null;
   private carry: Buffer | null = null;
   private line = 0;
-  private skipBelow = 0;
+  private positions: Positions = {};
   private ended = false;
+  private readonly ready: RecordBatch[] = [];
+  /** Lines read but not yet handed out (from `linesHead` on). */
+  private lines: RawRecord[] = [];
+  private linesHead = 0;
 
   constructor(private readonly cfg: FileSourceConfig) {
     this.topic = basename(cfg.path);
   }
 
   async start(positions?: Positions): Promise<void> {
-    this.skipBelow = Number(positions?.[positionKey(this.topic, 0)] ?? 0);
+    this.positions = positions ?? {};
     const stream = createReadStream(this.cfg.path, { highWaterMark: 1 << 20 });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -41,20 +47,54 @@ export class FileSource implements Source {
   }
 
   async next(): Promise<RecordBatch | null> {
+    for (;;) {
+      const batch = this.ready.shift();
+      if (batch) return batch;
+      const records = await this.readLines();
+      if (records === null) return null;
+      this.split(records);
+    }
+  }
+
+  /** Groups lines by partition, keeping line order inside each and skipping restored positions. */
+  private split(records: RawRecord[]): void {
+    const field = this.cfg.partitionField;
+    const byPartition = new Map<number, RawRecord[]>();
+    for (const r of records) {
+      const partition = field === undefined ? 0 : partitionOf(r.value, field);
+      if (Number(r.offset) < Number(this.positions[positionKey(this.topic, partition)] ?? 0)) continue;
+      let list = byPartition.get(partition);
+      if (!list) byPartition.set(partition, (list = []));
+      list.push(r);
+    }
+    for (const partition of [...byPartition.keys()].sort((a, b) => a - b)) {
+      this.ready.push({ topic: this.topic, partition, records: byPartition.get(partition)! });
+    }
+  }
+
+  /** The next `batchSize` lines (fewer at the end of the file), or null when none are left. */
+  private async readLines(): Promise<RawRecord[] | null> {
     if (!this.iterator) throw new StreamlearnError('SL_ERR_INTERNAL', 'FileSource.next() before start()');
-    const records: RawRecord[] = [];
-    while (records.length < this.cfg.batchSize && !this.ended) {
+    while (this.lines.length - this.linesHead < this.cfg.batchSize && !this.ended) {
       const { value, done } = await this.iterator.next();
       if (done) {
         this.ended = true;
-        if (this.carry && this.carry.length > 0) this.pushLine(records, this.carry);
+        if (this.carry && this.carry.length > 0) this.pushLine(this.carry);
         this.carry = null;
         break;
       }
-      this.splitLines(records, this.carry ? Buffer.concat([this.carry, value]) : value);
+      this.splitLines(this.carry ? Buffer.concat([this.carry, value]) : value);
     }
-    if (records.length === 0) return this.ended ? null : this.next();
-    return { topic: this.topic, partition: 0, records };
+    const available = this.lines.length - this.linesHead;
+    if (available === 0) return null;
+    const take = Math.min(available, this.cfg.batchSize);
+    const records = this.lines.slice(this.linesHead, this.linesHead + take);
+    this.linesHead += take;
+    if (this.linesHead === this.lines.length) {
+      this.lines = [];
+      this.linesHead = 0;
+    }
+    return records;
   }
 
   async commit(): Promise<void> {}
@@ -66,21 +106,31 @@ export class FileSource implements Source {
     this.ended = true;
   }
 
-  private splitLines(records: RawRecord[], chunk: Buffer): void {
+  private splitLines(chunk: Buffer): void {
     let start = 0;
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      this.pushLine(records, chunk.subarray(start, nl));
+      this.pushLine(chunk.subarray(start, nl));
       start = nl + 1;
     }
     this.carry = start < chunk.length ? chunk.subarray(start) : null;
   }
 
-  private pushLine(records: RawRecord[], bytes: Buffer): void {
+  private pushLine(bytes: Buffer): void {
     const offset = this.line++;
-    if (offset < this.skipBelow) return;
     // a trailing \r (Windows line ends) is not part of the record
     const value =
       bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.subarray(0, bytes.length - 1) : bytes;
-    records.push({ offset: String(offset), key: null, value, ts: 0 });
+    this.lines.push({ offset: String(offset), key: null, value, ts: 0 });
+  }
+}
+
+/** The partition a line names in `field` (a bad or missing value: partition 0, where the decoder rejects it). */
+function partitionOf(value: Uint8Array | null, field: string): number {
+  if (value === null) return 0;
+  try {
+    const p = (JSON.parse(Buffer.from(value).toString('utf8')) as Record<string, unknown>)[field];
+    return typeof p === 'number' && Number.isInteger(p) && p >= 0 ? p : 0;
+  } catch {
+    return 0;
   }
 }

@@ -95,10 +95,12 @@ export class Pipeline {
     const { config } = parts;
     this.now = parts.now ?? Date.now;
     this.decode = createDecoder(config.schema);
+    // file replays measure idleness in event time, so the same file always gives the same rows
+    const idleClock = config.source.type === 'file' ? 'event' : this.now;
     this.watermarks = new WatermarkTracker(
       config.watermark.maxOutOfOrderness,
       config.watermark.idleTimeout,
-      this.now,
+      idleClock,
     );
     this.windows = config.windows.map((w) => {
       const { spec, operator } = createWindow(config.pipeline, w);
@@ -194,8 +196,12 @@ export class Pipeline {
     const part = positionKey(batch.topic, batch.partition);
     const { deadLetter, metrics, config } = this.parts;
     const skipBelow = Number(this.restoredPositions[part] ?? 0);
-    const watermark = this.watermarks.watermark;
-    let maxTs = Number.NEGATIVE_INFINITY;
+    const tracker = this.watermarks;
+    // the watermark moves event by event (not per batch), so output does not depend on batching
+    const othersMin = tracker.minExcluding(part);
+    const ooo = tracker.outOfOrderness;
+    let partMax = tracker.partitionMax(part);
+    let watermark = tracker.current;
     let accepted = 0;
     let rejected = 0;
     let late = 0;
@@ -209,7 +215,6 @@ export class Pipeline {
         continue;
       }
       const event = decoded.event;
-      if (event.ts > maxTs) maxTs = event.ts;
       accepted++;
       for (const w of this.windows) {
         const outcome = w.operator.add(event, watermark);
@@ -235,12 +240,18 @@ export class Pipeline {
         metrics.lateEvents.inc({ pipeline: config.pipeline, window: w.spec.name });
         metrics.deadLetters.inc({ pipeline: config.pipeline, reason: 'late' });
       }
+      if (event.ts > partMax) {
+        partMax = event.ts;
+        const candidate = Math.min(othersMin, partMax) - ooo;
+        if (candidate > watermark) watermark = candidate;
+      }
+      if (watermark >= this.deadline()) this.emit(watermark);
     }
     const last = batch.records[batch.records.length - 1];
     if (last !== undefined)
       this.positions[part] = String(Math.max(Number(last.offset) + 1, Number(this.positions[part] ?? 0)));
-    if (Number.isFinite(maxTs)) this.watermarks.observe(part, maxTs);
-    else this.watermarks.addPartition(part);
+    if (Number.isFinite(partMax)) tracker.observe(part, partMax);
+    else tracker.addPartition(part);
     this.stats.records += batch.records.length;
     this.stats.accepted += accepted;
     this.stats.rejected += rejected;
@@ -251,9 +262,20 @@ export class Pipeline {
     this.advance();
   }
 
-  /** Fires what the watermark allows and queues the rows for the sink. */
+  /** Recomputes the watermark (idle partitions may have dropped out) and fires what it allows. */
   private advance(): void {
-    const wm = this.watermarks.watermark;
+    this.emit(this.watermarks.watermark);
+  }
+
+  /** The lowest watermark at which any window emits. */
+  private deadline(): number {
+    let d = Number.POSITIVE_INFINITY;
+    for (const w of this.windows) if (w.operator.deadline < d) d = w.operator.deadline;
+    return d;
+  }
+
+  /** Fires what `wm` allows and queues the rows for the sink. */
+  private emit(wm: number): void {
     this.stats.watermark = Number.isFinite(wm) ? wm : this.stats.watermark;
     for (const w of this.windows) {
       const rows = w.operator.advance(wm);

@@ -15,15 +15,18 @@ export interface ReplaySummary {
   rows: Record<string, number>;
 }
 
-/** The config of a replay: the file as source, a JSONL sink in `<out>/.raw`, event time only. */
+/** The config of a replay: the file as source, a JSONL sink in `<out>/.raw`, event time only (idleness too). */
 export function replayConfig(config: PipelineConfig, file: string, outDir: string): PipelineConfig {
   return {
     ...config,
-    source: { type: 'file', path: file, batchSize: 5_000 },
+    // a file config keeps its batching: with several partitions in one file it decides the interleaving
+    source:
+      config.source.type === 'file'
+        ? { ...config.source, path: file }
+        : { type: 'file', path: file, batchSize: 5_000 },
     sink: { type: 'jsonl', dir: join(outDir, '.raw') },
     deadLetter: { type: 'file', path: join(outDir, 'dead-letter.jsonl') },
     checkpoint: { ...config.checkpoint, store: 'memory' },
-    watermark: { ...config.watermark, idleTimeout: 0 },
     api: { ...config.api, enabled: false },
   };
 }

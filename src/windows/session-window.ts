@@ -43,8 +43,10 @@ export class SessionWindow implements WindowOperator {
   private readonly versions = new Map<string, number>();
   private readonly updateInterval: number;
   private lastEarlyEmit = Number.NEGATIVE_INFINITY;
-  /** No session ends before this: lets `advance` skip the scan while nothing can fire. */
-  private earliestEnd = Number.POSITIVE_INFINITY;
+  /** Earliest end of a session with unemitted changes: the next watermark that emits. */
+  private earliestDirtyEnd = Number.POSITIVE_INFINITY;
+  /** Earliest moment a session can be dropped (end + allowed lateness). */
+  private earliestPurge = Number.POSITIVE_INFINITY;
 
   constructor(private readonly spec: WindowSpec) {
     if (spec.config.type !== 'session')
@@ -52,6 +54,13 @@ export class SessionWindow implements WindowOperator {
     this.name = spec.name;
     this.gap = spec.config.gap;
     this.updateInterval = spec.config.emit.mode === 'update' ? (spec.config.emit.interval ?? 0) : 0;
+  }
+
+  get deadline(): number {
+    if (this.updateInterval > 0 && this.earliestDirtyEnd < Number.POSITIVE_INFINITY) {
+      return Math.min(this.earliestDirtyEnd, this.lastEarlyEmit + this.updateInterval);
+    }
+    return this.earliestDirtyEnd;
   }
 
   get openWindows(): number {
@@ -86,15 +95,21 @@ export class SessionWindow implements WindowOperator {
     const merged = this.mergeRange(group.sessions, first, last, start, end);
     addToStates(this.spec.columns, merged.states, event);
     merged.dirty = true;
-    if (end < this.earliestEnd) this.earliestEnd = end;
+    if (end < this.earliestDirtyEnd) this.earliestDirtyEnd = end;
+    if (end + this.spec.allowedLateness < this.earliestPurge)
+      this.earliestPurge = end + this.spec.allowedLateness;
+    if (this.updateInterval > 0 && this.lastEarlyEmit === Number.NEGATIVE_INFINITY) {
+      this.lastEarlyEmit = Math.floor(ts / this.updateInterval) * this.updateInterval;
+    }
     return { accepted: true };
   }
 
   advance(watermark: number): Row[] {
     const rows: Row[] = [];
     const early = this.updateInterval > 0 && watermark >= this.lastEarlyEmit + this.updateInterval;
-    if (watermark < this.earliestEnd && !early) return rows;
-    let earliest = Number.POSITIVE_INFINITY;
+    if (watermark < this.deadline && watermark < this.earliestPurge) return rows;
+    let earliestDirty = Number.POSITIVE_INFINITY;
+    let earliestPurge = Number.POSITIVE_INFINITY;
     for (const key of [...this.groups.keys()].sort()) {
       const group = this.groups.get(key)!;
       const kept: Session[] = [];
@@ -103,13 +118,16 @@ export class SessionWindow implements WindowOperator {
         if (s.dirty && (closed || early)) this.emit(key, group, s, rows);
         if (s.end + this.spec.allowedLateness > watermark) {
           kept.push(s);
-          if (s.end < earliest) earliest = s.end;
+          if (s.dirty && s.end < earliestDirty) earliestDirty = s.end;
+          if (s.end + this.spec.allowedLateness < earliestPurge)
+            earliestPurge = s.end + this.spec.allowedLateness;
         }
       }
       if (kept.length === 0) this.groups.delete(key);
       else group.sessions = kept;
     }
-    this.earliestEnd = earliest;
+    this.earliestDirtyEnd = earliestDirty;
+    this.earliestPurge = earliestPurge;
     if (early) this.lastEarlyEmit = Math.floor(watermark / this.updateInterval) * this.updateInterval;
     for (const vkey of this.versions.keys()) {
       if (Number(vkey.slice(0, vkey.indexOf('|'))) + this.gap + this.spec.allowedLateness <= watermark)
@@ -148,12 +166,14 @@ export class SessionWindow implements WindowOperator {
       lastEarlyEmit: number | null;
     };
     this.groups.clear();
-    this.earliestEnd = Number.POSITIVE_INFINITY;
+    this.earliestDirtyEnd = Number.POSITIVE_INFINITY;
+    this.earliestPurge = Number.POSITIVE_INFINITY;
     for (const [key, values, sessions] of s.groups) {
       this.groups.set(key, {
         values,
         sessions: sessions.map(([start, end, emitted, retract, dirty, states]) => {
-          if (end < this.earliestEnd) this.earliestEnd = end;
+          if (dirty && end < this.earliestDirtyEnd) this.earliestDirtyEnd = end;
+          this.earliestPurge = Math.min(this.earliestPurge, end + this.spec.allowedLateness);
           return {
             start,
             end,

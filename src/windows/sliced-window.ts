@@ -39,6 +39,7 @@ export class SlicedWindow implements WindowOperator {
   private readonly updateInterval: number;
   private lastEarlyEmit = Number.NEGATIVE_INFINITY;
   private lastPurgeBoundary = Number.NaN;
+  private nextDeadline = Number.POSITIVE_INFINITY;
 
   constructor(private readonly spec: WindowSpec) {
     const cfg = spec.config;
@@ -48,6 +49,10 @@ export class SlicedWindow implements WindowOperator {
     this.size = cfg.size;
     this.slide = cfg.type === 'hopping' ? cfg.slide : cfg.size;
     this.updateInterval = cfg.emit.mode === 'update' ? (cfg.emit.interval ?? 0) : 0;
+  }
+
+  get deadline(): number {
+    return this.nextDeadline;
   }
 
   get openWindows(): number {
@@ -75,7 +80,19 @@ export class SlicedWindow implements WindowOperator {
       groups.set(key, group);
     }
     addToStates(this.spec.columns, group.states, event);
-    if (this.updateInterval > 0 || pane + this.slide <= this.firedUpTo) this.markDirty(pane, key);
+    if (pane + this.slide <= this.firedUpTo) {
+      this.markDirty(pane, key); // a fired window changed: re-emit at once
+      this.nextDeadline = Number.NEGATIVE_INFINITY;
+    } else if (pane + this.slide < this.nextDeadline) {
+      this.nextDeadline = pane + this.slide;
+    }
+    if (this.updateInterval > 0) {
+      this.markDirty(pane, key);
+      // the early-emission clock starts at the first event, in event time
+      if (this.lastEarlyEmit === Number.NEGATIVE_INFINITY)
+        this.lastEarlyEmit = Math.floor(ts / this.updateInterval) * this.updateInterval;
+      this.nextDeadline = Math.min(this.nextDeadline, this.lastEarlyEmit + this.updateInterval);
+    }
     return { accepted: true };
   }
 
@@ -97,7 +114,24 @@ export class SlicedWindow implements WindowOperator {
     }
     if (early) this.lastEarlyEmit = Math.floor(watermark / this.updateInterval) * this.updateInterval;
     this.purge(watermark);
+    this.nextDeadline = this.computeDeadline();
     return rows;
+  }
+
+  /** The next window end to fire over the panes held, or the next early emission. */
+  private computeDeadline(): number {
+    let deadline =
+      this.updateInterval > 0 && this.dirty.size > 0
+        ? this.lastEarlyEmit + this.updateInterval
+        : Number.POSITIVE_INFINITY;
+    for (const end of this.dirty.keys()) if (end <= this.firedUpTo) return Number.NEGATIVE_INFINITY;
+    for (const pane of this.panes.keys()) {
+      let end = pane + this.slide;
+      if (end <= this.firedUpTo)
+        end = pane + (Math.floor((this.firedUpTo - pane) / this.slide) + 1) * this.slide;
+      if (end <= pane + this.size && end < deadline) deadline = end;
+    }
+    return deadline;
   }
 
   snapshot(): Json {
@@ -138,6 +172,8 @@ export class SlicedWindow implements WindowOperator {
     for (const [k, v] of s.versions) this.versions.set(k, v);
     this.dirty.clear();
     for (const [end, keys] of s.dirty) this.dirty.set(end, new Set(keys));
+    this.lastPurgeBoundary = Number.NaN;
+    this.nextDeadline = this.computeDeadline();
   }
 
   /** Ends in (firedUpTo, watermark] of windows holding at least one pane, ascending. */

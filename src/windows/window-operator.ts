@@ -19,6 +19,12 @@ export interface WindowOperator {
   add(event: Event, watermark: number): AddOutcome;
   /** Fires windows the watermark passed, re-emits late updates, early results (update mode), purges. */
   advance(watermark: number): Row[];
+  /**
+   * The lowest watermark at which `advance` would emit anything. The runtime advances as soon as
+   * the watermark reaches it, event by event, so rows and versions do not depend on how input
+   * was cut into batches (replays and restores give the same output).
+   */
+  readonly deadline: number;
   /** Windows still open (for memory metrics). */
   readonly openWindows: number;
   snapshot(): Json;

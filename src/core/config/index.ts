@@ -91,7 +91,6 @@ function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
   });
 }
 
-
 /** Turns zod issues into one message naming each field and the reason: `windows[0].size: must be …`. */
 export function formatIssues(error: z.ZodError): string {
   return error.issues

@@ -43,6 +43,11 @@ export const fileSourceSchema = z
     path: z.string().min(1),
     /** Records per batch handed to the pipeline. */
     batchSize: z.number().int().positive().default(5_000),
+    /**
+     * Integer field naming the partition a record belongs to, so one file can replay a
+     * multi-partition topic (per-partition watermarks, idle partitions) deterministically.
+     */
+    partitionField: z.string().min(1).optional(),
   })
   .strict();
 

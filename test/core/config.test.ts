@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../src/core/config/index.js';
+import { StreamlearnError } from '../../src/core/errors.js';
+
+const base = {
+  source: { type: 'kafka', topic: 'events' },
+  schema: { fields: { region: 'string', amount: 'number' } },
+  windows: [
+    {
+      name: 'w1',
+      type: 'tumbling',
+      size: '1m',
+      groupBy: ['region'],
+      aggregates: [{ fn: 'sum', field: 'amount' }],
+    },
+  ],
+};
+
+function errorOf(raw: unknown): string {
+  try {
+    parseConfig(raw, {});
+  } catch (err) {
+    expect(err).toBeInstanceOf(StreamlearnError);
+    expect((err as StreamlearnError).code).toBe('SL_ERR_CONFIG');
+    return (err as Error).message;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('pipeline config', () => {
+  it('applies defaults and parses durations', () => {
+    const cfg = parseConfig(base, {});
+    expect(cfg.windows[0]).toMatchObject({ size: 60_000, allowedLateness: 0, emit: { mode: 'final' } });
+    expect(cfg.sink).toEqual({ type: 'duckdb', path: 'data/streamlearn.duckdb' });
+    expect(cfg.source).toMatchObject({ brokers: ['127.0.0.1:9092'], groupId: 'streamlearn' });
+  });
+
+  it.each([
+    [{ ...base, windows: [{ ...base.windows[0], type: 'sliding' }] }, 'windows[0].type'],
+    [{ ...base, windows: [{ ...base.windows[0], size: -5 }] }, 'windows[0].size'],
+    [
+      { ...base, windows: [{ ...base.windows[0], size: '5 parsecs' }] },
+      'windows[0].size: "5 parsecs" is not a duration',
+    ],
+    [
+      { ...base, windows: [{ ...base.windows[0], groupBy: ['country'] }] },
+      'windows[0].groupBy[0]: field "country" is not declared',
+    ],
+    [
+      { ...base, windows: [{ ...base.windows[0], aggregates: [{ fn: 'sum', field: 'price' }] }] },
+      'windows[0].aggregates[0].field',
+    ],
+    [{ ...base, windows: [base.windows[0], base.windows[0]] }, 'windows[1].name: duplicate window name'],
+    [
+      { ...base, windows: [{ ...base.windows[0], type: 'hopping', slide: '2m' }] },
+      'windows[0].slide: slide must not exceed size',
+    ],
+    [{ ...base, source: { type: 'kafka' } }, 'source.topic'],
+    [{ ...base, sink: { type: 'clickhouse', url: 'not a url' } }, 'sink.url'],
+    [{ ...base, surprise: true }, 'surprise'],
+    [{ ...base, windows: [{ ...base.windows[0], name: 'drop table' }] }, 'windows[0].name'],
+  ])('names the bad field: %#', (raw, fragment) => {
+    expect(errorOf(raw)).toContain(fragment);
+  });
+
+  it('lets environment variables override connection settings', () => {
+    const cfg = parseConfig(
+      { ...base, sink: { type: 'clickhouse' }, checkpoint: { store: 'redis' } },
+      {
+        KAFKA_BROKERS: 'a:1,b:2',
+        CLICKHOUSE_URL: 'http://ch:8123',
+        REDIS_URL: 'redis://r:6379',
+        PORT: '9999',
+      },
+    );
+    expect(cfg.source.type === 'kafka' && cfg.source.brokers).toEqual(['a:1', 'b:2']);
+    expect(cfg.sink.type === 'clickhouse' && cfg.sink.url).toBe('http://ch:8123');
+    expect(cfg.checkpoint.redisUrl).toBe('redis://r:6379');
+    expect(cfg.api.port).toBe(9999);
+  });
+
+  it('loads YAML files and reports unreadable or malformed ones clearly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sl-config-'));
+    writeFileSync(join(dir, 'ok.yaml'), 'source: { type: generator }\n');
+    expect(loadConfig(join(dir, 'ok.yaml'), {}).source.type).toBe('generator');
+    writeFileSync(join(dir, 'bad.yaml'), 'source: [unclosed\n');
+    expect(() => loadConfig(join(dir, 'bad.yaml'), {})).toThrow(/not valid YAML/);
+    expect(() => loadConfig(join(dir, 'missing.yaml'), {})).toThrow(/cannot read config file/);
+  });
+
+  it('ships a demo config that validates', () => {
+    expect(loadConfig('config/demo.yaml', {}).pipeline).toBe('demo');
+  });
+});

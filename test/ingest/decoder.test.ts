@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { eventSchemaSchema } from '../../src/core/config/index.js';
+import type { RawRecord } from '../../src/core/event.js';
+import { createDecoder } from '../../src/ingest/decoder.js';
+
+const schema = eventSchemaSchema.parse({
+  timeField: 'ts',
+  fields: { user: 'string', amount: 'number', n: 'integer', ok: 'boolean', note: 'string' },
+  optional: ['note'],
+  maxRecordBytes: 200,
+});
+const decode = createDecoder(schema);
+const record = (value: string | Uint8Array | null, key: string | null = null): RawRecord => ({
+  offset: '0',
+  key: key === null ? null : Buffer.from(key),
+  value: value === null ? null : typeof value === 'string' ? Buffer.from(value) : value,
+  ts: 0,
+});
+const good = { ts: 1000, user: 'u1', amount: 1.5, n: 3, ok: true };
+
+describe('decoder', () => {
+  it('turns a valid record into a typed event with its key', () => {
+    expect(decode(record(JSON.stringify(good), 'k1'))).toEqual({
+      ok: true,
+      event: { ...good, note: null, key: 'k1' },
+    });
+  });
+
+  it('ignores unknown fields and accepts a missing optional field', () => {
+    const r = decode(record(JSON.stringify({ ...good, extra: { deep: [1] } })));
+    expect(r.ok && r.event).toEqual({ ...good, note: null });
+  });
+
+  it.each([
+    ['empty', '', 'empty'],
+    ['null value', null, 'empty'],
+    ['not JSON', '{"ts": 1', 'not_json'],
+    ['a BOM', '\uFEFF' + JSON.stringify(good), 'not_json'],
+    ['NaN literal', '{"ts":1000,"user":"u","amount":NaN,"n":1,"ok":true}', 'not_json'],
+    ['1e999', '{"ts":1000,"user":"u","amount":1e999,"n":1,"ok":true}', 'not_finite'],
+    ['an array', '[1,2]', 'not_object'],
+    ['a string', '"hello"', 'not_object'],
+    ['missing time', JSON.stringify({ ...good, ts: undefined }), 'missing_time'],
+    ['time as text', JSON.stringify({ ...good, ts: 'yesterday' }), 'bad_time'],
+    ['negative time', JSON.stringify({ ...good, ts: -5 }), 'time_out_of_range'],
+    ['far-future time', JSON.stringify({ ...good, ts: 9e15 }), 'time_out_of_range'],
+    ['missing field', JSON.stringify({ ...good, user: undefined }), 'missing_field'],
+    ['null required field', JSON.stringify({ ...good, user: null }), 'missing_field'],
+    ['wrong type', JSON.stringify({ ...good, amount: '1.5' }), 'wrong_type'],
+    ['non-integer integer', JSON.stringify({ ...good, n: 1.5 }), 'wrong_type'],
+    ['boolean as number', JSON.stringify({ ...good, ok: 1 }), 'wrong_type'],
+    ['oversized', JSON.stringify({ ...good, note: 'x'.repeat(300) }), 'oversized'],
+  ])('rejects %s with a reason', (_name, value, reason) => {
+    const r = decode(record(value));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.rejection.reason).toBe(reason);
+      expect(r.rejection.detail.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('rejects bytes that are not UTF-8', () => {
+    const r = decode(record(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])));
+    expect(!r.ok && r.rejection.reason).toBe('not_utf8');
+  });
+
+  it('reads epoch seconds and ISO times', () => {
+    const s = createDecoder(eventSchemaSchema.parse({ timeFormat: 'epoch_s' }));
+    expect(s(record('{"ts": 1.5}'))).toEqual({ ok: true, event: { ts: 1500 } });
+    const iso = createDecoder(eventSchemaSchema.parse({ timeFormat: 'iso', timeField: 'at' }));
+    expect(iso(record('{"at": "2026-01-01T00:00:01Z"}'))).toEqual({
+      ok: true,
+      event: { ts: Date.UTC(2026, 0, 1, 0, 0, 1) },
+    });
+  });
+});
