@@ -1,0 +1,266 @@
+import { z } from 'zod';
+import { FeatureIndex, fromList, grown, toList } from '../feature-index.js';
+import type { Features, Json, ModelState } from '../model.js';
+import {
+  OptimizerSchema,
+  SchedulerSchema,
+  makeOptimizer,
+  makeScheduler,
+  optimizerFromState,
+} from '../optimizers/index.js';
+import type { Optimizer, OptimizerOptions, Scheduler } from '../optimizers/index.js';
+
+/** Options shared by linear and logistic regression (River's `linear_model.base.GLM`). */
+export const glmShape = {
+  /** Updates the weights; the intercept has its own rate (`interceptLr`). */
+  optimizer: OptimizerSchema.default({ type: 'sgd', lr: 0.01 }),
+  /** L2 penalty on the weights (never on the intercept). */
+  l2: z.number().nonnegative().default(0),
+  /** L1 penalty, applied by the cumulative-penalty method (Tsuruoka et al.) as River does. */
+  l1: z.number().nonnegative().default(0),
+  interceptInit: z.number().default(0),
+  /** Intercept learning rate (constant or a schedule evaluated at the optimizer's step count); 0 freezes it. */
+  interceptLr: SchedulerSchema.default(0.01),
+  /** Clips the loss gradient to ±clipGradient. */
+  clipGradient: z.number().positive().default(1e12),
+};
+
+/** River raises for l1 with l2, and its l1 path needs an optimizer with a learning rate. */
+export function glmRefine(
+  o: { l1: number; l2: number; optimizer: { type: string } },
+  ctx: z.RefinementCtx,
+): void {
+  if (o.l1 !== 0 && o.l2 !== 0)
+    ctx.addIssue({ code: 'custom', path: ['l1'], message: 'l1 and l2 cannot both be non-zero' });
+  if (o.l1 !== 0 && o.optimizer.type === 'ftrl') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['l1'],
+      message: 'use the ftrl optimizer’s own l1 instead of the model’s',
+    });
+  }
+}
+
+interface GlmOptions {
+  optimizer: OptimizerOptions;
+  l2: number;
+  l1: number;
+  interceptInit: number;
+  interceptLr: z.output<typeof SchedulerSchema>;
+  clipGradient: number;
+}
+
+/**
+ * Generalised linear model over a growable Float64Array of weights, following River's `GLM._fit`
+ * order: raw = w·x + b → loss gradient (clipped) → b -= interceptLr(t)·lg → optimizer step on
+ * g = x·lg + l2·w → optional cumulative L1 penalty. Only features present in `x` are touched.
+ */
+export abstract class GLM {
+  protected readonly index: FeatureIndex;
+  protected w: Float64Array;
+  protected intercept: number;
+  protected readonly optimizer: Optimizer;
+  private readonly interceptLr: Scheduler;
+  private readonly l1: number;
+  private readonly l2: number;
+  private readonly clip: number;
+  private maxCumL1 = 0;
+  private cumL1: Float64Array | null;
+  private denseIdx: Int32Array | null = null;
+  private denseLen = -1;
+
+  protected constructor(
+    readonly options: GlmOptions,
+    state?: {
+      features: string[];
+      weights: number[];
+      intercept: number;
+      optimizer: Json;
+      maxCumL1?: number;
+      cumL1?: number[];
+    },
+  ) {
+    this.index = new FeatureIndex((cap) => this.grow(cap));
+    this.l1 = options.l1;
+    this.l2 = options.l2;
+    this.clip = options.clipGradient;
+    this.interceptLr = makeScheduler(options.interceptLr);
+    if (state) {
+      this.index.restore(state.features);
+      const cap = this.index.capacity;
+      this.w = fromList(state.weights, cap);
+      this.intercept = state.intercept;
+      this.optimizer = optimizerFromState(options.optimizer, state.optimizer, cap);
+      this.cumL1 = this.l1 !== 0 ? fromList(state.cumL1 ?? [], cap) : null;
+      this.maxCumL1 = state.maxCumL1 ?? 0;
+    } else {
+      this.w = new Float64Array(this.index.capacity);
+      this.intercept = options.interceptInit;
+      this.optimizer = makeOptimizer(options.optimizer, this.index.capacity);
+      this.cumL1 = this.l1 !== 0 ? new Float64Array(this.index.capacity) : null;
+    }
+  }
+
+  /** d loss / d raw for target `y` (already numeric), before clipping. */
+  protected abstract lossGradient(y: number, raw: number): number;
+
+  private grow(capacity: number): void {
+    // Called from inside FeatureIndex during construction-time restore, before fields exist.
+    if (this.w === undefined) return;
+    this.w = grown(this.w, capacity);
+    this.optimizer.grow(capacity);
+    if (this.cumL1) this.cumL1 = grown(this.cumL1, capacity);
+  }
+
+  /** w·x + b over the features of `x` (unknown features count as 0). */
+  protected rawOne(x: Features): number {
+    const fi = this.index;
+    const n = fi.resolve(x, false);
+    const { idx, vals } = fi;
+    const w = this.w;
+    let s = 0;
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!;
+      if (j >= 0) s += w[j]! * vals[k]!;
+    }
+    return s + this.intercept;
+  }
+
+  protected fitOne(x: Features, y: number): void {
+    const fi = this.index;
+    const n = fi.resolve(x, true);
+    this.fit(fi.idx, fi.vals, n, y);
+  }
+
+  private fit(idx: Int32Array | null, vals: Float64Array, n: number, y: number): void {
+    const w = this.w;
+    let s = 0;
+    if (idx === null) for (let k = 0; k < n; k++) s += w[k]! * vals[k]!;
+    else for (let k = 0; k < n; k++) s += w[idx[k]!]! * vals[k]!;
+    let lg = this.lossGradient(y, s + this.intercept);
+    const clip = this.clip;
+    lg = Math.max(Math.min(lg, clip), -clip);
+    this.applyStep(idx, vals, n, lg, lg);
+  }
+
+  // Intercept update, optimizer step on g = vals·scale + l2·w, then the cumulative L1 penalty.
+  private applyStep(idx: Int32Array | null, vals: Float64Array, n: number, scale: number, lg: number): void {
+    const opt = this.optimizer;
+    this.intercept -= this.interceptLr.get(opt.nIterations) * lg;
+    opt.step(this.w, idx, vals, n, scale, this.l2);
+    const cum = this.cumL1;
+    if (cum !== null) {
+      this.maxCumL1 += this.l1 * opt.learningRate();
+      const m = this.maxCumL1;
+      const w = this.w;
+      for (let k = 0; k < n; k++) {
+        const j = idx === null ? k : idx[k]!;
+        const wj = w[j]!;
+        if (wj > 0) w[j] = Math.max(0, wj - (m + cum[j]!));
+        else if (wj < 0) w[j] = Math.min(0, wj + (m - cum[j]!));
+        cum[j] = cum[j]! + (w[j]! - wj);
+      }
+    }
+  }
+
+  /**
+   * River's `learn_many`: one step on the batch's mean gradient (not one step per row). Columns
+   * are the union of the rows' keys in first-seen order; a row missing a column counts it as 0.
+   */
+  protected fitMany(X: readonly Features[], ys: readonly number[]): void {
+    const rows = X.length;
+    if (rows === 0) return;
+    const fi = this.index;
+    const cols = new Map<string, number>();
+    for (const x of X)
+      for (const k in x) if (typeof x[k] === 'number' && !cols.has(k)) cols.set(k, cols.size);
+    const idx = new Int32Array(cols.size);
+    for (const [name, c] of cols) idx[c] = fi.add(name);
+    const w = this.w;
+    const clip = this.clip;
+    const grad = new Float64Array(cols.size);
+    let lgSum = 0;
+    for (let i = 0; i < rows; i++) {
+      const x = X[i]!;
+      let s = 0;
+      for (const k in x) {
+        const v = x[k];
+        if (typeof v === 'number') s += v * w[idx[cols.get(k)!]!]!;
+      }
+      let lg = this.lossGradient(ys[i]!, s + this.intercept);
+      lg = Math.max(Math.min(lg, clip), -clip);
+      lgSum += lg;
+      for (const k in x) {
+        const v = x[k];
+        if (typeof v === 'number') {
+          const c = cols.get(k)!;
+          grad[c] = grad[c]! + v * lg;
+        }
+      }
+    }
+    for (let c = 0; c < grad.length; c++) grad[c] = grad[c]! / rows;
+    this.applyStep(idx, grad, grad.length, 1, lgSum / rows);
+  }
+
+  /** Fixes the feature order of `learnDense`/`predictDense` rows. */
+  setDenseLayout(names: readonly string[]): void {
+    const idx = this.index.layout(names);
+    let identity = true;
+    for (let k = 0; k < idx.length; k++) if (idx[k] !== k) identity = false;
+    // With the layout at slots 0..d-1 the loops index directly and skip the indirection.
+    this.denseIdx = identity ? null : idx;
+    this.denseLen = idx.length;
+  }
+
+  protected fitDense(values: Float64Array, y: number): void {
+    this.fit(this.denseIdx, values, this.checkDense(values), y);
+  }
+
+  protected rawDense(values: Float64Array): number {
+    const n = this.checkDense(values);
+    const w = this.w;
+    const idx = this.denseIdx;
+    let s = 0;
+    if (idx === null) for (let k = 0; k < n; k++) s += w[k]! * values[k]!;
+    else for (let k = 0; k < n; k++) s += w[idx[k]!]! * values[k]!;
+    return s + this.intercept;
+  }
+
+  private checkDense(values: Float64Array): number {
+    if (values.length !== this.denseLen) {
+      throw new RangeError(
+        `dense row has ${values.length} values; the layout has ${this.denseLen} (call setDenseLayout first)`,
+      );
+    }
+    return this.denseLen;
+  }
+
+  /** Weights by feature name (River's `weights`). */
+  get weights(): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.index.names.forEach((name, j) => (out[name] = this.w[j]!));
+    return out;
+  }
+
+  /** The intercept (bias). */
+  get bias(): number {
+    return this.intercept;
+  }
+
+  protected glmState(kind: string): ModelState {
+    const size = this.index.size;
+    const state: ModelState = {
+      kind,
+      options: this.options as unknown as Json,
+      features: [...this.index.names],
+      weights: toList(this.w, size),
+      intercept: this.intercept,
+      optimizer: this.optimizer.toState(size),
+    };
+    if (this.cumL1) {
+      state.maxCumL1 = this.maxCumL1;
+      state.cumL1 = toList(this.cumL1, size);
+    }
+    return state;
+  }
+}

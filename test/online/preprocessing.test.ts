@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { LogisticRegression } from '../../src/online/models/index.js';
+import { ClassifierPipeline } from '../../src/online/pipeline.js';
+import {
+  FeatureHasher,
+  OneHotEncoder,
+  StandardScaler,
+  createTransformer,
+  murmur3,
+  transformerFromState,
+} from '../../src/online/preprocessing/index.js';
+
+describe('murmur3', () => {
+  // Reference: sklearn.utils.murmurhash3_32(s.encode('utf-16-le'), seed, positive=True).
+  it.each([
+    ['', 0, 0],
+    ['a', 0, 1867108634],
+    ['ab', 0, 374890698],
+    ['abc', 1, 2934356416],
+    ['color=red', 0, 4185990386],
+    ['héllo wörld', 42, 1895816072],
+    ['x', 4294967295, 4036218325],
+  ])('hash(%j, seed %i) = %i', (s, seed, expected) => {
+    expect(murmur3(s, seed)).toBe(expected);
+  });
+});
+
+describe('FeatureHasher', () => {
+  it('hashes categorical name=value to ±1 and numeric names to ±value, within nFeatures buckets', () => {
+    const h = new FeatureHasher({ nFeatures: 1000, seed: 3 });
+    const out = h.transformOne({ color: 'red', size: 2.5, flag: true, gone: null });
+    const hc = murmur3('color=red', 3);
+    const hs = murmur3('size', 3);
+    const sign = (x: number) => (x >= 0x80000000 ? -1 : 1);
+    const expected: Record<string, number> = {};
+    const add = (k: number, v: number) =>
+      (expected[String(k % 1000)] = (expected[String(k % 1000)] ?? 0) + v);
+    add(hc, sign(hc));
+    add(hs, 2.5 * sign(hs));
+    add(murmur3('flag=true', 3), sign(murmur3('flag=true', 3)));
+    expect(out).toEqual(expected);
+    for (const k of Object.keys(out)) expect(Number(k)).toBeLessThan(1000);
+  });
+
+  it('without alternateSign every value is positive; the seed changes buckets', () => {
+    const a = new FeatureHasher({ alternateSign: false }).transformOne({ a: 'x', b: 'y', c: 'z' });
+    expect(Object.values(a).every((v) => v > 0)).toBe(true);
+    const b = new FeatureHasher({ alternateSign: false, seed: 9 }).transformOne({ a: 'x', b: 'y', c: 'z' });
+    expect(Object.keys(a)).not.toEqual(Object.keys(b));
+  });
+});
+
+describe('OneHotEncoder', () => {
+  it('encodes strings and booleans as name_value, passes numbers, drops null', () => {
+    expect(new OneHotEncoder().transformOne({ city: 'Paris', ok: false, n: 3, z: null })).toEqual({
+      city_Paris: 1,
+      ok_false: 1,
+      n: 3,
+    });
+  });
+});
+
+describe('StandardScaler', () => {
+  it('keeps running mean and population variance; zero variance maps to 0', () => {
+    const s = new StandardScaler();
+    s.learnOne({ a: 1, b: 5 });
+    expect(s.transformOne({ a: 1, b: 5 })).toEqual({ a: 0, b: 0 });
+    s.learnOne({ a: 3, b: 5 });
+    // mean 2, var 1
+    expect(s.transformOne({ a: 4, b: 7, c: 1 })).toEqual({ a: 2, b: 0, c: 0 });
+  });
+
+  it('withStd: false only centres', () => {
+    const s = new StandardScaler({ withStd: false });
+    s.learnOne({ a: 1 });
+    s.learnOne({ a: 3 });
+    expect(s.transformOne({ a: 4 })).toEqual({ a: 2 });
+  });
+
+  it('round-trips its state through JSON', () => {
+    const s = createTransformer({ type: 'standard-scaler' });
+    for (let i = 0; i < 10; i++) s.learnOne({ a: i, b: i * i });
+    const r = transformerFromState(JSON.parse(JSON.stringify(s.toState())));
+    expect(r.transformOne({ a: 3, b: 2 })).toEqual(s.transformOne({ a: 3, b: 2 }));
+  });
+});
+
+describe('Pipeline', () => {
+  it('updates the scaler before transforming in learnOne, not in predict', () => {
+    const p = new ClassifierPipeline(
+      [new StandardScaler()],
+      new LogisticRegression({ optimizer: { type: 'sgd', lr: 1 }, interceptLr: 0 }),
+    );
+    p.learnOne({ a: 10 }, true);
+    // The scaler had seen a=10 before transforming it: variance 0 → the model saw a=0, so no weight change.
+    expect((p.model as LogisticRegression).weights).toEqual({ a: 0 });
+    const before = JSON.stringify(p.toState());
+    p.predictProbaOne({ a: 50 });
+    expect(JSON.stringify(p.toState())).toBe(before);
+  });
+});
