@@ -9,6 +9,8 @@ export interface WindowCheckpoint {
   positions: Positions;
   watermark: Json;
   windows: Record<string, Json>;
+  /** Learner, drift monitor and other stages, by name. */
+  stages?: Record<string, Json>;
   eventsSeen: number;
 }
 

@@ -20,6 +20,7 @@ import {
 import type { Json } from '../windows/aggregator.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { Metrics } from './metrics.js';
+import type { Stage } from './stage.js';
 
 export interface PipelineParts {
   config: PipelineConfig;
@@ -33,6 +34,8 @@ export interface PipelineParts {
   now?: () => number;
   /** Listeners of emitted rows (API live stream, tests). */
   onRows?: (table: string, rows: Row[]) => void;
+  /** Stages fed every accepted event beside the windows (learner, drift monitor). */
+  stages?: Stage[];
   /** Called after each batch (tests use it to stop or crash at a chosen moment). */
   onBatch?: (stats: PipelineStats) => void;
 }
@@ -111,7 +114,11 @@ export class Pipeline {
 
   /** Tables this pipeline writes. */
   get tables(): TableSpec[] {
-    return this.windows.map((w) => w.table);
+    return [...this.windows.map((w) => w.table), ...this.stages.flatMap((s) => s.tables())];
+  }
+
+  get stages(): Stage[] {
+    return this.parts.stages ?? [];
   }
 
   /** Asks a running pipeline to stop after the current batch, checkpointing what it has. */
@@ -182,6 +189,7 @@ export class Pipeline {
     } finally {
       await this.keeper.stop().catch(() => undefined);
       await source.close().catch(() => undefined);
+      for (const stage of this.stages) await stage.close?.().catch(() => undefined);
     }
     return this.stats;
   }
@@ -202,6 +210,7 @@ export class Pipeline {
     const ooo = tracker.outOfOrderness;
     let partMax = tracker.partitionMax(part);
     let watermark = tracker.current;
+    const stages = this.stages;
     let accepted = 0;
     let rejected = 0;
     let late = 0;
@@ -216,6 +225,7 @@ export class Pipeline {
       }
       const event = decoded.event;
       accepted++;
+      for (const stage of stages) stage.onEvent(event, { partition: part, offset: record.offset }, watermark);
       for (const w of this.windows) {
         const outcome = w.operator.add(event, watermark);
         if (outcome.accepted) continue;
@@ -277,6 +287,7 @@ export class Pipeline {
   /** Fires what `wm` allows and queues the rows for the sink. */
   private emit(wm: number): void {
     this.stats.watermark = Number.isFinite(wm) ? wm : this.stats.watermark;
+    for (const stage of this.stages) stage.onWatermark?.(wm);
     for (const w of this.windows) {
       const rows = w.operator.advance(wm);
       if (rows.length === 0) continue;
@@ -295,6 +306,15 @@ export class Pipeline {
   /** Writes pending rows; waits and retries while the sink is down (back-pressure, not loss). */
   private async flushRows(): Promise<void> {
     const { sink, metrics, config } = this.parts;
+    for (const stage of this.stages) {
+      for (const [table, rows] of stage.drainRows()) {
+        if (rows.length === 0) continue;
+        let queue = this.pending.get(table);
+        if (!queue) this.pending.set(table, (queue = []));
+        for (const r of rows) queue.push(r);
+        this.parts.onRows?.(table, rows);
+      }
+    }
     for (const [table, rows] of this.pending) {
       if (rows.length === 0) continue;
       const end = metrics.sinkWrite.startTimer({ pipeline: config.pipeline, sink: sink.kind });
@@ -318,6 +338,8 @@ export class Pipeline {
     await this.untilDone('sink', () => deadLetter.flush());
     const windows: Record<string, Json> = {};
     for (const w of this.windows) windows[w.spec.name] = w.operator.snapshot();
+    const stages: Record<string, Json> = {};
+    for (const stage of this.stages) stages[stage.name] = stage.snapshot();
     const bytes = encodeCheckpoint({
       format: 1,
       pipeline: config.pipeline,
@@ -325,6 +347,7 @@ export class Pipeline {
       positions: { ...this.positions },
       watermark: this.watermarks.toJSON() as unknown as Json,
       windows,
+      stages,
       eventsSeen: this.stats.records,
     });
     const lease = this.keeper?.lease;
@@ -341,6 +364,7 @@ export class Pipeline {
       // the checkpoint holds the positions: a restart seeks past what is committed
       logger.warn({ err }, 'offset commit failed; the checkpoint still records the positions');
     }
+    for (const stage of this.stages) await stage.afterCheckpoint?.();
     this.stats.checkpoints++;
     this.lastCheckpointAt = this.now();
     for (const w of this.windows)
@@ -356,6 +380,10 @@ export class Pipeline {
     for (const w of this.windows) {
       const state = cp.windows[w.spec.name];
       if (state !== undefined) w.operator.restore(state);
+    }
+    for (const stage of this.stages) {
+      const state = cp.stages?.[stage.name];
+      if (state !== undefined) stage.restore(state);
     }
     this.watermarks.restore(cp.watermark as unknown as Parameters<WatermarkTracker['restore']>[0]);
     this.restoredPositions = cp.positions;

@@ -1,0 +1,41 @@
+import type { Event } from '../core/event.js';
+import type { Row, TableSpec } from '../sinks/sink.js';
+import type { Json } from '../windows/aggregator.js';
+
+/** Where an event came from, for stages that record positions (predictions, alerts). */
+export interface EventOrigin {
+  /** `topic:partition` */
+  partition: string;
+  offset: string;
+}
+
+/**
+ * A consumer of decoded events inside the pipeline, beside the windows: the online learner and the
+ * drift monitor are stages. The runtime feeds every accepted event to every stage in input order,
+ * collects the rows stages produce for the sink, and checkpoints all stages together with the
+ * source positions (one atomic checkpoint), so a restart neither re-learns nor skips an event.
+ *
+ * Stages must be deterministic functions of their input (event time, never wall time, decides
+ * anything that reaches a table), so a replay or a restore gives the same rows.
+ */
+export interface Stage {
+  readonly name: string;
+  /** Tables the stage writes (created by the runtime before the first event). */
+  tables(): TableSpec[];
+  /** Called for each accepted event, in order. `watermark` is the pipeline watermark before it. */
+  onEvent(event: Event, origin: EventOrigin, watermark: number): void;
+  /** Called when the watermark moves (after a batch, and at end of input with +Infinity). */
+  onWatermark?(watermark: number): void;
+  /** Rows produced since the last call, by table; the runtime writes them durably before committing. */
+  drainRows(): Map<string, Row[]>;
+  /** State for the pipeline checkpoint. */
+  snapshot(): Json;
+  restore(state: Json): void;
+  /**
+   * Called after a checkpoint holding this stage's state is durable (e.g. the learner then publishes
+   * a model version, an alert outbox hands over to its channels).
+   */
+  afterCheckpoint?(): Promise<void>;
+  /** Releases resources (connections, timers) at shutdown. */
+  close?(): Promise<void>;
+}
