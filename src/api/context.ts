@@ -1,3 +1,4 @@
+import type { FieldValue } from '../core/event.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { Sink, TableSpec } from '../sinks/sink.js';
 import type { WindowSpec } from '../windows/window-spec.js';
@@ -5,6 +6,92 @@ import type { WindowSpec } from '../windows/window-spec.js';
 export interface DependencyCheck {
   ok: boolean;
   detail?: string;
+}
+
+/** One answer of `POST /v1/predict`. */
+export interface PredictionResult {
+  prediction: FieldValue;
+  /** Classifiers: probability per label (labels as strings). */
+  probabilities?: Record<string, number>;
+  /** Model version that answered. */
+  version: number;
+}
+
+export interface ModelVersionInfo {
+  version: number;
+  createdAt: number;
+  eventsSeen?: number;
+  metrics?: Record<string, number | null>;
+}
+
+export interface ModelInfo {
+  name: string;
+  kind: string;
+  task: 'classification' | 'regression';
+  /** Version currently served. */
+  version: number | null;
+  /** Whether this instance holds the lease (learns) or only serves. */
+  role: 'learner' | 'replica';
+  eventsSeen: number;
+  /** Prequential metrics: overall and rolling. */
+  metrics: { overall: Record<string, number | null>; rolling: Record<string, number | null> };
+  versions: ModelVersionInfo[];
+}
+
+/** What the API needs of the online learner (implemented in src/online). */
+export interface ModelService {
+  list(): Promise<ModelInfo[]>;
+  get(name: string): Promise<ModelInfo | undefined>;
+  /** Predicts with the named model (or the only one); throws SL_ERR_NOT_FOUND / SL_ERR_VALIDATION. */
+  predict(name: string | undefined, instances: Record<string, FieldValue>[]): Promise<PredictionResult[]>;
+  /** Makes an old version the newest (history kept); returns the new state. */
+  rollback(name: string, version: number): Promise<ModelInfo>;
+}
+
+export type DriftState = 'ok' | 'warning' | 'drift';
+
+export interface FeatureDrift {
+  feature: string;
+  measure: string;
+  value: number;
+  threshold: { warning: number; drift: number };
+  state: DriftState;
+  /** Event time of the evaluation. */
+  evaluatedAt: number;
+}
+
+/** What the API needs of the drift monitor (implemented in src/drift). */
+export interface DriftService {
+  scores(): FeatureDrift[];
+  /** Share of drifted features and the dataset-level verdict. */
+  summary(): { driftedShare: number; datasetDrift: boolean; evaluatedAt: number | null };
+  /** Pins the current window as the new reference. */
+  pinReference(): Promise<void>;
+}
+
+export interface AlertRecord {
+  id: string;
+  [field: string]: unknown;
+}
+
+export interface AlertService {
+  /** Alerts raised at or after `since` (event time, epoch ms), newest first. */
+  list(since?: number, limit?: number): Promise<AlertRecord[]>;
+}
+
+/** One message of the live stream (`GET /v1/stream`). */
+export interface LiveEvent {
+  id: number;
+  type: 'window' | 'metrics' | 'drift' | 'alert' | 'throughput';
+  data: unknown;
+}
+
+/** A bounded replayable feed of live events for SSE (reconnect with Last-Event-ID). */
+export interface LiveFeed {
+  publish(type: LiveEvent['type'], data: unknown): void;
+  /** Events after `lastId` still in the buffer. */
+  since(lastId: number): LiveEvent[];
+  subscribe(listener: (event: LiveEvent) => void): () => void;
 }
 
 /** What the API reads from the running service; built by the runtime, faked in route tests. */
@@ -15,4 +102,8 @@ export interface ServiceContext {
   metrics: Metrics;
   readiness(): Promise<Record<string, DependencyCheck>>;
   stats(): Record<string, unknown>;
+  models?: ModelService;
+  drift?: DriftService;
+  alerts?: AlertService;
+  live?: LiveFeed;
 }
