@@ -155,7 +155,12 @@ export class Pipeline {
     });
     await this.keeper.start(this.stopper.signal);
     await this.restore();
-    await this.untilDone('source', () => source.start({ ...this.restoredPositions }));
+    await this.untilDone('source', () =>
+      source.start(
+        { ...this.restoredPositions },
+        { onAssigned: (ps) => this.watermarks.assign(ps.map((p) => positionKey(p.topic, p.partition))) },
+      ),
+    );
     this.lastCheckpointAt = this.now();
     logger.info(
       {

@@ -37,6 +37,17 @@ export class WatermarkTracker {
     if (this.idleTimeoutMs > 0) this.lastSeen.set(partition, this.now());
   }
 
+  /**
+   * Makes `partitions` the active set (a consumer-group assignment): new ones hold the watermark
+   * back from the start, so a partition whose first batch comes late does not find its events
+   * late; revoked ones stop counting.
+   */
+  assign(partitions: string[]): void {
+    const wanted = new Set(partitions);
+    for (const p of [...this.maxTs.keys()]) if (!wanted.has(p)) this.removePartition(p);
+    for (const p of partitions) this.addPartition(p);
+  }
+
   /** Forgets a partition (revoked by a rebalance). */
   removePartition(partition: string): void {
     this.maxTs.delete(partition);
