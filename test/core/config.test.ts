@@ -95,3 +95,9 @@ describe('pipeline config', () => {
     expect(loadConfig('config/demo.yaml', {}).pipeline).toBe('demo');
   });
 });
+
+describe('shipped configs', () => {
+  it('config/pipeline.yaml validates', () => {
+    expect(loadConfig('config/pipeline.yaml', {}).source.type).toBe('kafka');
+  });
+});
