@@ -59,7 +59,6 @@ interface RunningWindow {
 
 /** Pending rows beyond this force a sink write before more input is read (bounded memory). */
 const MAX_PENDING_ROWS = 100_000;
-const LEASE_TTL_MS = 15_000;
 
 /**
  * The runtime of one pipeline: source → decode → windows → sink, with dead letters, watermarks
@@ -147,7 +146,7 @@ export class Pipeline {
     this.keeper = new LeaseKeeper(store, {
       name: this.checkpointName,
       owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
-      ttlMs: LEASE_TTL_MS,
+      ttlMs: config.checkpoint.leaseTtl,
     });
     this.keeper.on('lost', (_lease, reason) => {
       logger.error({ reason }, 'lost the pipeline lease: another instance took over; stopping');

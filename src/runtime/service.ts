@@ -8,6 +8,7 @@ import { createSink } from '../sinks/index.js';
 import type { Sink } from '../sinks/sink.js';
 import { createCheckpointStore } from '../state/index.js';
 import { Metrics } from './metrics.js';
+import { StreamlearnError } from '../core/errors.js';
 import { Pipeline, type PipelineStats } from './pipeline.js';
 
 export interface ServiceOptions {
@@ -32,17 +33,18 @@ export interface Service {
 export async function startService(config: PipelineConfig, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger();
   const metrics = options.metrics ?? new Metrics();
-  const source = createSource(config.source, logger);
   const sink = options.sink ?? createSink(config.sink);
   const deadLetter = createDeadLetterOutput(config.deadLetter, config.source, logger);
   const store = createCheckpointStore(config.checkpoint);
-  const pipeline = new Pipeline({ config, source, sink, deadLetter, store, metrics, logger });
+  let source = createSource(config.source, logger);
+  let pipeline = new Pipeline({ config, source, sink, deadLetter, store, metrics, logger });
+  let stopped = false;
 
   let app: FastifyInstance | null = null;
   if (options.api ?? config.api.enabled) {
     const ctx: ServiceContext = {
       pipeline: config.pipeline,
-      windows: pipeline.windows,
+      windows: pipeline.windows, // compiled from the config: the same across restarts
       sink,
       metrics,
       stats: () => ({ ...pipeline.stats }),
@@ -62,17 +64,42 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
     logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'HTTP API listening');
   }
 
-  const done = pipeline.run().finally(async () => {
+  /**
+   * Runs the pipeline; when it loses its lease without another instance taking over (a long GC
+   * pause, a store outage longer than the lease), it restarts from its last checkpoint instead of
+   * exiting: the fencing token already refused anything the stale run tried to write.
+   */
+  const supervise = async (): Promise<PipelineStats> => {
+    for (;;) {
+      try {
+        return await pipeline.run();
+      } catch (err) {
+        if (stopped || !(err instanceof StreamlearnError && err.code === 'SL_ERR_LEASE_LOST')) throw err;
+        logger.warn('pipeline lease lost: restarting from the last checkpoint');
+        source = createSource(config.source, logger);
+        pipeline = new Pipeline({ config, source, sink, deadLetter, store, metrics, logger });
+      }
+    }
+  };
+  const done = supervise().finally(async () => {
     await deadLetter.close().catch(() => undefined);
   });
   const stop = async (): Promise<void> => {
+    stopped = true;
     pipeline.stop();
     await done.catch(() => undefined);
     await app?.close();
     await sink.close().catch(() => undefined);
     await store.close().catch(() => undefined);
   };
-  return { pipeline, app, done, stop };
+  return {
+    get pipeline() {
+      return pipeline;
+    },
+    app,
+    done,
+    stop,
+  };
 }
 
 async function check(

@@ -64,6 +64,8 @@ export const checkpointSchema = z
     redisUrl: z.string().default('redis://127.0.0.1:6379'),
     /** Wall-time interval between checkpoints (and so between offset commits). */
     interval: duration.default(5_000),
+    /** The pipeline's lease: a crashed instance's successor waits at most this long to take over. */
+    leaseTtl: positiveDuration.default(15_000),
   })
   .strict();
 

@@ -27,6 +27,11 @@ export class KafkaSource implements Source {
   private closed = false;
   private paused = false;
   private lastDataAt = Date.now();
+  /** Partitions this member holds, from the latest group join. */
+  private assigned = new Set<number>();
+  /** Next offset after the last record handed out, per partition. */
+  private readonly consumed = new Map<number, bigint>();
+  private lastEndCheck = 0;
 
   constructor(
     private readonly cfg: KafkaSourceConfig,
@@ -48,6 +53,7 @@ export class KafkaSource implements Source {
         const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
           ps.map((partition) => ({ topic, partition })),
         );
+        this.assigned = new Set(assigned.filter((a) => a.topic === this.cfg.topic).map((a) => a.partition));
         void listener?.onAssigned?.(assigned);
       });
       await consumer.connect();
@@ -69,6 +75,7 @@ export class KafkaSource implements Source {
             })),
           });
           this.lastDataAt = Date.now();
+          this.consumed.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
           this.wake?.();
           // moves the fetch position only; the group offset is committed by commit()
           resolveOffset(batch.lastOffset());
@@ -97,7 +104,12 @@ export class KafkaSource implements Source {
       const batch = this.queue.shift();
       if (batch) return batch;
       if (this.closed) return null;
-      if (this.cfg.stopWhenIdleMs > 0 && Date.now() - this.lastDataAt >= this.cfg.stopWhenIdleMs) return null;
+      if (
+        this.cfg.stopWhenIdleMs > 0 &&
+        Date.now() - this.lastDataAt >= this.cfg.stopWhenIdleMs &&
+        (await this.caughtUp())
+      )
+        return null;
       const arrived = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), HEARTBEAT_MS);
         this.wake = () => {
@@ -107,6 +119,34 @@ export class KafkaSource implements Source {
       });
       this.wake = null;
       if (!arrived) return { topic: this.cfg.topic, partition: -1, records: [] };
+    }
+  }
+
+  /**
+   * End of input for `stopWhenIdleMs`: this member holds every partition of the topic and has
+   * read each to its end. (Idle alone is not enough: after a crash the dead member keeps its
+   * partitions until its session times out.)
+   */
+  private async caughtUp(): Promise<boolean> {
+    if (Date.now() - this.lastEndCheck < 1000) return false;
+    this.lastEndCheck = Date.now();
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(this.cfg.topic);
+      const [committed] = await admin.fetchOffsets({ groupId: this.cfg.groupId, topics: [this.cfg.topic] });
+      return ends.every((end) => {
+        if (!this.assigned.has(end.partition)) return false;
+        const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+        const position = [this.consumed.get(end.partition) ?? -1n, BigInt(c)].reduce((a, b) =>
+          a > b ? a : b,
+        );
+        return position >= BigInt(end.high);
+      });
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   }
 
