@@ -1,0 +1,161 @@
+import type { LearnerConfig } from '../../core/config/learner.js';
+import { StreamlearnError } from '../../core/errors.js';
+import type { Features, Json, Label, ModelState, OnlineModel, Transformer } from '../model.js';
+import { isClassifier, isDenseModel, type Classifier, type DenseModel } from '../model.js';
+import { MODELS, createModel, modelFromState } from '../models/index.js';
+import { FeatureHasher, OneHotEncoder, StandardScaler } from '../preprocessing/index.js';
+
+/** What a model of the registry predicts: a binary or multi-class label, or a number. */
+export type Task = 'binary' | 'multiclass' | 'regression';
+
+/** A field value as events and API requests carry it. */
+type Value = number | string | boolean | null | undefined;
+/** An event or an API instance: field name → value. */
+export type Instance = Readonly<Record<string, Value>>;
+
+/** One prediction: the label (or number) and, for classifiers, the probability per label. */
+export interface Prediction {
+  prediction: Label | number | null;
+  probabilities?: Record<string, number>;
+}
+
+/** The learned parts of a bundle, as saved in checkpoints and model versions. */
+export interface BundleState {
+  model: ModelState;
+  scaler: ModelState | null;
+  [key: string]: Json;
+}
+
+/**
+ * A model with the feature preparation the config asks for: numeric fields (optionally through a
+ * running StandardScaler) and categorical fields (one-hot or hashed, values as strings so an
+ * integer code is a category, not a magnitude). Both the learner and the serving replicas use it,
+ * so a replica predicts exactly as the learner would from the same state.
+ *
+ * When every feature is numeric, nothing is scaled and the model has a dense path, events with
+ * all features present go through `learnDense`/`predictDense` (equal to the dict path by the
+ * model's contract); an event with a missing feature takes the dict path, where a missing feature
+ * is not touched by the update.
+ */
+export class ModelBundle {
+  readonly task: Task;
+  readonly numeric: readonly string[];
+  readonly categorical: readonly string[];
+  /** Set when the dense path applies; `row` is its reusable buffer. */
+  readonly dense: DenseModel<Label | number> | null;
+  readonly row: Float64Array;
+  private readonly encoder: Transformer | null;
+
+  private constructor(
+    readonly cfg: LearnerConfig,
+    readonly model: OnlineModel,
+    readonly scaler: StandardScaler | null,
+  ) {
+    this.task = MODELS[cfg.model.type].task;
+    this.numeric = cfg.features.numeric;
+    this.categorical = cfg.features.categorical;
+    this.encoder = this.categorical.length === 0 ? null : makeEncoder(cfg.categorical);
+    const denseOk = this.categorical.length === 0 && scaler === null && this.task !== 'multiclass';
+    if (denseOk && isDenseModel<Label | number>(model)) {
+      model.setDenseLayout(this.numeric);
+      this.dense = model;
+    } else this.dense = null;
+    this.row = new Float64Array(this.numeric.length);
+  }
+
+  /** A fresh, untrained bundle. */
+  static create(cfg: LearnerConfig): ModelBundle {
+    return new ModelBundle(cfg, createModel(cfg.model), cfg.scale ? new StandardScaler() : null);
+  }
+
+  /** A bundle from saved state (after a JSON round trip); the kind must match the config's model. */
+  static fromState(cfg: LearnerConfig, state: BundleState): ModelBundle {
+    if (state.model.kind !== cfg.model.type)
+      throw new StreamlearnError(
+        'SL_ERR_VALIDATION',
+        `stored model is a ${state.model.kind}, the config names a ${cfg.model.type}`,
+      );
+    const scaler = cfg.scale
+      ? state.scaler
+        ? StandardScaler.fromState(state.scaler)
+        : new StandardScaler()
+      : null;
+    return new ModelBundle(cfg, modelFromState(state.model), scaler);
+  }
+
+  toState(): BundleState {
+    return { model: this.model.toState(), scaler: this.scaler ? this.scaler.toState() : null };
+  }
+
+  /**
+   * Fills `row` for the dense path; false when a feature is missing (null, absent or not finite),
+   * and the dict path must be used.
+   */
+  fillRow(x: Instance): boolean {
+    const { numeric, row } = this;
+    for (let k = 0; k < numeric.length; k++) {
+      const v = x[numeric[k]!];
+      if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+      row[k] = v;
+    }
+    return true;
+  }
+
+  /** Model features of `x`; with `learn`, the scaler first learns from it (River's pipeline order). */
+  features(x: Instance, learn: boolean): Features {
+    const out: Record<string, number> = {};
+    for (const name of this.numeric) {
+      const v = x[name];
+      if (typeof v === 'number' && Number.isFinite(v)) out[name] = v;
+    }
+    let feats: Record<string, number> = out;
+    if (this.scaler) {
+      if (learn) this.scaler.learnOne(out);
+      feats = this.scaler.transformOne(out);
+    }
+    if (this.encoder) {
+      const cats: Record<string, string> = {};
+      for (const name of this.categorical) {
+        const v = x[name];
+        if (v !== null && v !== undefined) cats[name] = String(v);
+      }
+      const encoded = this.encoder.transformOne(cats);
+      for (const k in encoded) feats[k] = encoded[k]!;
+    }
+    return feats;
+  }
+
+  /** Predicts from prepared features. */
+  predictFeatures(x: Features): Prediction {
+    const m = this.model;
+    if (this.task === 'regression') return { prediction: m.predictOne(x) as number };
+    const c = m as Classifier;
+    const probabilities = c.predictProbaOne(x);
+    if (this.task === 'binary') {
+      const p = probabilities.true ?? 0;
+      return { prediction: p > 1 - p, probabilities };
+    }
+    return { prediction: c.predictOne(x), probabilities };
+  }
+
+  /** Predicts a raw instance (without learning anything). */
+  predict(x: Instance): Prediction {
+    if (this.dense && this.fillRow(x)) {
+      const p = this.dense.predictDense(this.row);
+      if (this.task === 'regression') return { prediction: p };
+      return { prediction: p > 1 - p, probabilities: { false: 1 - p, true: p } };
+    }
+    return this.predictFeatures(this.features(x, false));
+  }
+
+  /** True when the model is a classifier (so predictions carry probabilities). */
+  get isClassifier(): boolean {
+    return isClassifier(this.model);
+  }
+}
+
+function makeEncoder(spec: LearnerConfig['categorical']): Transformer {
+  if (spec.type === 'one-hot') return new OneHotEncoder();
+  const { type: _type, ...options } = spec;
+  return new FeatureHasher(options);
+}

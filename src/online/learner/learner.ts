@@ -1,0 +1,435 @@
+import type { LearnerConfig } from '../../core/config/learner.js';
+import { StreamlearnError } from '../../core/errors.js';
+import type { Event, Positions } from '../../core/event.js';
+import type { Logger } from '../../core/logger.js';
+import type { EventOrigin, Stage } from '../../runtime/stage.js';
+import type { Row, TableSpec } from '../../sinks/sink.js';
+import type { Lease } from '../../state/checkpoint-store.js';
+import type { VersionedCheckpointStore } from '../../state/versioned.js';
+import type { Features, Json, Label, MiniBatchModel } from '../model.js';
+import { isMiniBatchModel } from '../model.js';
+import { ModelBundle, type BundleState, type Prediction, type Task } from './bundle.js';
+import { Evaluator } from './evaluator.js';
+import { METRICS_TABLE, PREDICTIONS_TABLE, metricsTableSpec, predictionsTableSpec } from './tables.js';
+import {
+  decodeVersion,
+  encodeVersion,
+  modelCheckpointName,
+  type VersionMetadata,
+  type VersionPayload,
+} from './versions.js';
+
+/** What the learner needs from its surroundings. */
+export interface LearnerDeps {
+  store: VersionedCheckpointStore;
+  /**
+   * The lease on {@link modelCheckpointName}`(pipeline, model)` while this instance holds it, else
+   * null (e.g. `() => keeper.lease` of a LeaseKeeper on that name). Publishing and rollback need it.
+   */
+  lease: () => Lease | null;
+  logger: Logger;
+  /** Called once when a publish or rollback is refused for want of the lease: the learner stepped down. */
+  onLeaseLost?: (err: StreamlearnError) => void;
+  /** Wall clock for `createdAt` (never used for anything that reaches a table). */
+  now?: () => number;
+}
+
+/** The learner's part of a pipeline checkpoint (and of every published version). */
+interface LearnerState {
+  format: 1;
+  bundle: BundleState;
+  metrics: Json;
+  eventsSeen: number;
+  labelled: number;
+  positions: Positions;
+  lastTs: number | null;
+  nextRowAt: number | null;
+  lastRowEvents: number;
+  /** Mini-batch mode: labelled examples waiting for the batch to fill. */
+  pending: [Json, Label][];
+  [key: string]: Json;
+}
+
+/**
+ * The online learner as a pipeline {@link Stage}: for each event, predict (from the model as it is),
+ * then — when the label is present — update the metrics with that prediction and learn (River's
+ * `evaluate.progressive_val_score`). Metric rows go to `model_metrics` every `metricsEvery`
+ * labelled events (or each `metricsInterval` of event time); predictions optionally to `predictions`.
+ *
+ * Its state rides in the pipeline's atomic checkpoint with the source offsets, so a restart neither
+ * re-learns nor skips an event. After each checkpoint, if the model changed, it publishes a numbered
+ * version to the store under `<pipeline>.model.<name>` (fenced by the model lease, last
+ * `keepVersions` kept) for replicas and rollback. A refused publish means another instance took
+ * over: the learner steps down and throws `SL_ERR_LEASE_LOST`, which stops the pipeline.
+ *
+ * Events are processed as they arrive. With `miniBatch: n > 1` (models with `learnMany`) each
+ * event is still predicted on arrival, and every n labelled events are learned in one step; the
+ * batch boundaries count labelled events, so they do not depend on how the source batches records.
+ */
+export class OnlineLearner implements Stage {
+  readonly name: string;
+  readonly modelName: string;
+  readonly checkpointName: string;
+  readonly task: Task;
+  bundle: ModelBundle;
+  eventsSeen = 0;
+  labelled = 0;
+  /** Newest version this learner published or adopted; null: none stored; undefined: not checked yet. */
+  publishedVersion: number | null | undefined = undefined;
+  publishedMetadata: VersionMetadata | null = null;
+  /** True once this instance learns (restored or fed an event) and until it steps down. */
+  active = false;
+  steppedDown = false;
+  readonly evaluator: Evaluator;
+  /** Offset of the last event seen, per partition. */
+  private lastOffsets: Record<string, string> = {};
+  private lastTs: number | null = null;
+  private nextRowAt: number | null = null;
+  private lastRowEvents = 0;
+  private pendingX: Features[] = [];
+  private pendingY: Label[] = [];
+  private dirty = false;
+  private metricRows: Row[] = [];
+  private predictionRows: Row[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly now: () => number;
+  private readonly miniBatch: number;
+
+  constructor(
+    readonly pipeline: string,
+    readonly cfg: LearnerConfig,
+    private readonly deps: LearnerDeps,
+  ) {
+    this.modelName = cfg.name;
+    this.name = `learner.${cfg.name}`;
+    this.checkpointName = modelCheckpointName(pipeline, cfg.name);
+    this.bundle = ModelBundle.create(cfg);
+    this.task = this.bundle.task;
+    this.evaluator = new Evaluator(cfg, this.task);
+    this.now = deps.now ?? Date.now;
+    this.miniBatch = isMiniBatchModel(this.bundle.model) ? cfg.miniBatch : 1;
+  }
+
+  tables(): TableSpec[] {
+    const out = [metricsTableSpec(this.evaluator.columns)];
+    if (this.cfg.predictions) out.push(predictionsTableSpec(this.task));
+    return out;
+  }
+
+  onEvent(event: Event, origin: EventOrigin, _watermark: number): void {
+    if (!this.active && !this.steppedDown) this.active = true;
+    const ts = event.ts;
+    const interval = this.cfg.metricsInterval;
+    if (interval !== undefined) {
+      if (this.nextRowAt !== null && ts >= this.nextRowAt) this.emitRow(this.nextRowAt);
+      if (this.nextRowAt === null || ts >= this.nextRowAt)
+        this.nextRowAt = (Math.floor(ts / interval) + 1) * interval;
+    }
+    this.eventsSeen++;
+    this.lastTs = ts;
+    this.lastOffsets[origin.partition] = origin.offset; // positions are derived when asked: no string work here
+    const raw = event[this.cfg.label];
+    const regression = this.task === 'regression';
+    const labelled =
+      raw !== null && raw !== undefined && (!regression || (typeof raw === 'number' && Number.isFinite(raw)));
+    if (!labelled && !this.cfg.predictions) return;
+    const y = raw as Label;
+
+    // Predict, then learn: the prediction never sees its own label.
+    let label: Label | number | null;
+    let p = Number.NaN;
+    let probability: number | null = null;
+    const bundle = this.bundle;
+    const dense = this.miniBatch === 1 ? bundle.dense : null;
+    if (dense !== null && bundle.fillRow(event)) {
+      const out = dense.predictDense(bundle.row);
+      if (regression) label = out;
+      else {
+        p = out;
+        probability = p;
+        label = p > 1 - p;
+      }
+      if (labelled) dense.learnDense(bundle.row, y);
+    } else {
+      const x = bundle.features(event, false);
+      const pred: Prediction = bundle.predictFeatures(x);
+      label = pred.prediction;
+      if (pred.probabilities) {
+        if (this.task === 'binary') p = pred.probabilities.true ?? 0;
+        probability = this.task === 'binary' ? p : maxValue(pred.probabilities);
+      }
+      if (labelled) {
+        const xl = bundle.scaler ? bundle.features(event, true) : x;
+        if (this.miniBatch === 1) bundle.model.learnOne(xl, y);
+        else this.addToBatch(xl, y);
+      }
+    }
+    if (this.cfg.predictions) {
+      this.predictionRows.push({
+        pipeline: this.pipeline,
+        model: this.modelName,
+        partition: origin.partition,
+        offset: Number(origin.offset),
+        ts,
+        events: this.labelled,
+        key: event.key ?? null,
+        label: labelled ? (regression ? (y as number) : String(y)) : null,
+        prediction: label === null ? null : regression ? finiteOrNull(label as number) : String(label),
+        probability: probability === null ? null : finiteOrNull(probability),
+      });
+    }
+    if (!labelled) return;
+    this.evaluator.update(y, label, p);
+    this.labelled++;
+    this.dirty = true;
+    if (interval === undefined && this.labelled % this.cfg.metricsEvery === 0) this.emitRow(ts);
+  }
+
+  onWatermark(watermark: number): void {
+    // end of input: a last row with everything learned
+    if (watermark === Number.POSITIVE_INFINITY && this.lastTs !== null) this.emitRow(this.lastTs);
+  }
+
+  drainRows(): Map<string, Row[]> {
+    const out = new Map<string, Row[]>();
+    if (this.metricRows.length > 0) out.set(METRICS_TABLE, this.metricRows);
+    if (this.predictionRows.length > 0) out.set(PREDICTIONS_TABLE, this.predictionRows);
+    this.metricRows = [];
+    this.predictionRows = [];
+    return out;
+  }
+
+  snapshot(): Json {
+    const state: LearnerState = {
+      format: 1,
+      bundle: this.bundle.toState(),
+      metrics: this.evaluator.toState(),
+      eventsSeen: this.eventsSeen,
+      labelled: this.labelled,
+      positions: this.consumed,
+      lastTs: this.lastTs,
+      nextRowAt: this.nextRowAt,
+      lastRowEvents: this.lastRowEvents,
+      pending: this.pendingX.map((x, i) => [x as Json, this.pendingY[i]!]),
+    };
+    return state;
+  }
+
+  restore(state: Json): void {
+    const s = state as LearnerState;
+    if (s?.format !== 1)
+      throw new StreamlearnError('SL_ERR_CHECKPOINT', `learner ${this.modelName}: unknown state format`, {
+        retriable: false,
+      });
+    this.bundle = ModelBundle.fromState(this.cfg, s.bundle);
+    this.evaluator.loadState(s.metrics);
+    this.eventsSeen = s.eventsSeen;
+    this.labelled = s.labelled;
+    this.lastOffsets = {};
+    for (const [part, next] of Object.entries(s.positions)) this.lastOffsets[part] = String(Number(next) - 1);
+    this.lastTs = s.lastTs;
+    this.nextRowAt = s.nextRowAt;
+    this.lastRowEvents = s.lastRowEvents;
+    this.pendingX = s.pending.map(([x]) => x as Features);
+    this.pendingY = s.pending.map(([, y]) => y);
+    this.metricRows = [];
+    this.predictionRows = [];
+    // a restore starts a run (the runtime restores only while it holds the pipeline lease)
+    this.active = true;
+    this.steppedDown = false;
+    // whether the store already holds this state is checked before the next publish
+    this.publishedVersion = undefined;
+    this.dirty = this.labelled > 0;
+  }
+
+  /**
+   * Starts from the newest published version (model, metrics, counters and positions), for a
+   * learner that has no pipeline checkpoint to restore from. Returns its version, or null if none.
+   */
+  async restoreFromStore(): Promise<number | null> {
+    const latest = await this.deps.store.load(this.checkpointName);
+    if (!latest) {
+      this.publishedVersion = null;
+      return null;
+    }
+    const payload = decodeVersion(this.checkpointName, latest.data);
+    this.restore(payload.state);
+    this.publishedVersion = latest.version;
+    this.publishedMetadata = payload.metadata;
+    this.dirty = false;
+    return latest.version;
+  }
+
+  /** Positions (next offset per partition) after the last event this learner saw. */
+  get consumed(): Positions {
+    const out: Positions = {};
+    for (const part in this.lastOffsets) out[part] = String(Number(this.lastOffsets[part]) + 1);
+    return out;
+  }
+
+  /** Predicts without learning (the API's live predictions). */
+  predict(x: Readonly<Record<string, number | string | boolean | null | undefined>>): Prediction {
+    return this.bundle.predict(x);
+  }
+
+  /** Publishes a version if the model changed since the last one (called after each checkpoint). */
+  async afterCheckpoint(): Promise<void> {
+    if (this.steppedDown) this.requireLease('publish'); // throws: the pipeline must stop
+    if (!this.active) return;
+    await this.serial(async () => {
+      if (this.publishedVersion === undefined) await this.syncPublished();
+      if (!this.dirty) return;
+      const lease = this.requireLease('publish');
+      const snapshot = this.snapshot();
+      const metadata: VersionMetadata = {
+        eventsSeen: this.eventsSeen,
+        labelled: this.labelled,
+        metrics: { overall: this.evaluator.overall(), rolling: this.evaluator.rolling() },
+        createdAt: this.now(),
+        positions: this.consumed,
+        owner: lease.owner,
+        token: lease.token,
+        modelKind: this.bundle.model.kind,
+      };
+      const bytes = encodeVersion({ format: 1, metadata, state: snapshot });
+      let version: number;
+      try {
+        version = await this.deps.store.save(this.checkpointName, lease, bytes, this.cfg.keepVersions);
+      } catch (err) {
+        if (isLeaseLost(err)) throw this.stepDown(err);
+        // a store outage: keep the change and publish it after the next checkpoint
+        this.deps.logger.warn(
+          { err: (err as Error).message, model: this.modelName },
+          'could not publish a model version; retrying after the next checkpoint',
+        );
+        return;
+      }
+      this.publishedVersion = version;
+      this.publishedMetadata = metadata;
+      this.dirty = false;
+      this.deps.logger.debug({ model: this.modelName, version, events: this.eventsSeen }, 'model published');
+    });
+  }
+
+  /**
+   * Makes `version` the newest (a copy: history kept) and continues learning from that model.
+   * Metrics and counters keep running (they describe the stream). Returns the new version number.
+   */
+  async rollback(version: number): Promise<number> {
+    return this.serial(async () => {
+      const lease = this.requireLease('roll back');
+      let created: number;
+      try {
+        created = await this.deps.store.rollback(this.checkpointName, lease, version, this.cfg.keepVersions);
+      } catch (err) {
+        if (isLeaseLost(err)) throw this.stepDown(err);
+        throw err;
+      }
+      const bytes = await this.deps.store.loadVersion(this.checkpointName, created);
+      if (!bytes)
+        throw new StreamlearnError('SL_ERR_CHECKPOINT', `version ${created} vanished right after rollback`);
+      const payload: VersionPayload = decodeVersion(this.checkpointName, bytes);
+      const bundle = (payload.state as LearnerState).bundle;
+      this.bundle = ModelBundle.fromState(this.cfg, bundle);
+      this.publishedVersion = created;
+      this.publishedMetadata = payload.metadata;
+      this.dirty = false;
+      this.deps.logger.info({ model: this.modelName, from: version, version: created }, 'model rolled back');
+      return created;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.chain.catch(() => undefined);
+  }
+
+  private addToBatch(x: Features, y: Label): void {
+    this.pendingX.push(x);
+    this.pendingY.push(y);
+    if (this.pendingX.length < this.miniBatch) return;
+    (this.bundle.model as unknown as MiniBatchModel<Label, unknown>).learnMany(this.pendingX, this.pendingY);
+    this.pendingX = [];
+    this.pendingY = [];
+  }
+
+  private emitRow(evaluatedAt: number): void {
+    if (this.labelled === this.lastRowEvents) return;
+    this.lastRowEvents = this.labelled;
+    const row: Row = {
+      pipeline: this.pipeline,
+      model: this.modelName,
+      evaluated_at: evaluatedAt,
+      events: this.labelled,
+      events_seen: this.eventsSeen,
+    };
+    const overall = this.evaluator.overall();
+    const rolling = this.evaluator.rolling();
+    for (const c of this.evaluator.columns) {
+      row[c] = overall[c]!;
+      row[`${c}_rolling`] = rolling[c]!;
+    }
+    this.metricRows.push(row);
+  }
+
+  /** After a (re)start: is the state we hold already the newest stored version? */
+  private async syncPublished(): Promise<void> {
+    const latest = await this.deps.store.load(this.checkpointName);
+    if (!latest) {
+      this.publishedVersion = null;
+      return;
+    }
+    const { metadata } = decodeVersion(this.checkpointName, latest.data);
+    this.publishedVersion = latest.version;
+    this.publishedMetadata = metadata;
+    if (metadata.eventsSeen === this.eventsSeen && metadata.labelled === this.labelled) this.dirty = false;
+  }
+
+  private requireLease(what: string): Lease {
+    const lease = this.active && !this.steppedDown ? this.deps.lease() : null;
+    if (lease) return lease;
+    const err = new StreamlearnError(
+      'SL_ERR_LEASE_LOST',
+      `model ${this.modelName}: cannot ${what}: this instance does not hold the model lease ${this.checkpointName}` +
+        ' (another instance learns; send this to the learner)',
+    );
+    if (this.active) throw this.stepDown(err);
+    throw err;
+  }
+
+  private stepDown(err: unknown): StreamlearnError {
+    const e =
+      err instanceof StreamlearnError
+        ? err
+        : new StreamlearnError('SL_ERR_LEASE_LOST', String(err), { cause: err });
+    if (!this.steppedDown) {
+      this.steppedDown = true;
+      this.active = false;
+      this.deps.logger.error(
+        { model: this.modelName, err: e.message },
+        'lost the model lease: another instance learns now; stepping down to serve its versions',
+      );
+      this.deps.onLeaseLost?.(e);
+    }
+    return e;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function isLeaseLost(err: unknown): err is StreamlearnError {
+  return err instanceof StreamlearnError && err.code === 'SL_ERR_LEASE_LOST';
+}
+
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+function maxValue(r: Readonly<Record<string, number>>): number | null {
+  let best: number | null = null;
+  for (const k in r) if (best === null || r[k]! > best) best = r[k]!;
+  return best;
+}
