@@ -5,6 +5,8 @@ import { CONNECTION_ENV } from '../connections.js';
 import { StreamlearnError } from '../errors.js';
 import { identifier } from './common.js';
 import { apiSchema } from './api.js';
+import { driftSchema } from './drift.js';
+import { checkLearnerFields, learnerSchema, type LearnerConfig } from './learner.js';
 import { eventSchemaSchema } from './schema.js';
 import { checkpointSchema, deadLetterSchema, sinkSchema } from './sinks.js';
 import { sourceSchema } from './source.js';
@@ -12,6 +14,8 @@ import { watermarkSchema, windowSchema } from './windows.js';
 
 export * from './api.js';
 export * from './common.js';
+export * from './learner.js';
+export * from './drift.js';
 export * from './schema.js';
 export * from './sinks.js';
 export * from './source.js';
@@ -30,6 +34,8 @@ export const pipelineConfigSchema = z
     deadLetter: deadLetterSchema.default({ type: 'file', path: 'data/dead-letter.jsonl' }),
     checkpoint: checkpointSchema.default(checkpointSchema.parse({})),
     api: apiSchema.default(apiSchema.parse({})),
+    drift: driftSchema.optional(),
+    learner: learnerSchema.optional(),
   })
   .strict()
   .superRefine(checkReferences);
@@ -41,10 +47,22 @@ export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
 interface ReferenceView {
   schema: { fields: Record<string, unknown> };
   windows: z.output<typeof windowSchema>[];
+  drift?: { numeric: string[]; categorical: string[] } | undefined;
+  learner?: LearnerConfig | undefined;
 }
 
 function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
   const known = new Set([...Object.keys(cfg.schema.fields), 'key']);
+  if (cfg.learner) checkLearnerFields(cfg.learner, cfg.schema.fields, ctx);
+  for (const kind of ['numeric', 'categorical'] as const)
+    cfg.drift?.[kind].forEach((f, i) => {
+      if (!known.has(f))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['drift', kind, i],
+          message: `field "${f}" is not declared in schema.fields`,
+        });
+    });
   const names = new Set<string>();
   cfg.windows.forEach((w, i) => {
     if (names.has(w.name))

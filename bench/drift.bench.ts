@@ -1,0 +1,227 @@
+/**
+ * Drift hot paths: ADWIN and Page-Hinkley updates/s next to River's on the same stream (the stream
+ * goes to a temp file both read; River runs in .venv-fixtures or .venv-bench), and the pipeline's
+ * cost of a drift monitor on 8 features (200k events, one tumbling window, with and without it).
+ *
+ *   npx tsx bench/drift.bench.ts
+ *
+ * Prints a table and writes bench/results/drift.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generatorSourceSchema, parseConfig, type PipelineConfig } from '../src/core/config/index.js';
+import { createLogger } from '../src/core/logger.js';
+import { Random } from '../src/core/random.js';
+import { Adwin, PageHinkley } from '../src/drift/detectors/index.js';
+import { DriftMonitor, DriftMonitorStage } from '../src/drift/monitor/index.js';
+import { MemoryDeadLetterOutput } from '../src/ingest/dead-letter.js';
+import { FileSource } from '../src/ingest/file-source.js';
+import { EventGenerator, GENERATOR_SCHEMA } from '../src/ingest/generator.js';
+import { Metrics } from '../src/runtime/metrics.js';
+import { Pipeline } from '../src/runtime/pipeline.js';
+import type { Stage } from '../src/runtime/stage.js';
+import { JsonlSink } from '../src/sinks/jsonl-sink.js';
+import { MemoryCheckpointStore } from '../src/state/memory-store.js';
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  peer: string | null;
+  peerValue: number | null;
+  ratio: number | null;
+}
+
+const STREAM_LENGTH = 500_000;
+const PIPELINE_EVENTS = 200_000;
+const tmp = mkdtempSync(join(tmpdir(), 'sl-drift-bench-'));
+
+/** Gaussian noise whose mean steps every 100k values (so both detectors fire and cut). */
+function stream(): Float64Array {
+  const rng = new Random(7);
+  const xs = new Float64Array(STREAM_LENGTH);
+  for (let i = 0; i < xs.length; i++)
+    xs[i] = Math.round((rng.gaussian() + Math.floor(i / 100_000) * 0.5) * 1e6) / 1e6;
+  return xs;
+}
+
+function timeDetector(make: () => { update(x: number): { driftDetected: boolean } }, xs: Float64Array) {
+  let best = 0;
+  let hits: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const d = make();
+    const found: number[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < xs.length; i++) if (d.update(xs[i]!).driftDetected) found.push(i);
+    const s = (performance.now() - t0) / 1000;
+    best = Math.max(best, xs.length / s);
+    hits = found;
+  }
+  return { updatesPerSec: best, detections: hits };
+}
+
+function riverPython(): string | null {
+  for (const p of ['.venv-fixtures/bin/python', '.venv-bench/bin/python']) if (existsSync(p)) return p;
+  try {
+    execFileSync('python3', ['-m', 'venv', '.venv-bench'], { stdio: 'inherit' });
+    execFileSync('.venv-bench/bin/pip', ['install', '-q', 'river==0.26.1'], { stdio: 'inherit' });
+    return '.venv-bench/bin/python';
+  } catch (err) {
+    console.error(`cannot set up River: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+function eventsFile(): string {
+  const gen = new EventGenerator(
+    generatorSourceSchema.parse({ type: 'generator', seed: 3, events: PIPELINE_EVENTS, intervalMs: 100 }),
+  );
+  const lines: string[] = [];
+  for (let i = 0; i < PIPELINE_EVENTS; i++) lines.push(JSON.stringify(gen.next()));
+  const path = join(tmp, 'events.jsonl');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+function pipelineConfig(path: string, run: number): PipelineConfig {
+  return parseConfig(
+    {
+      pipeline: 'bench',
+      source: { type: 'file', path, batchSize: 5000 },
+      schema: GENERATOR_SCHEMA,
+      windows: [
+        {
+          name: 'per_minute',
+          type: 'tumbling',
+          size: '1m',
+          groupBy: ['region'],
+          aggregates: [{ fn: 'count' }, { fn: 'mean', field: 'amount' }],
+        },
+      ],
+      sink: { type: 'jsonl', dir: join(tmp, `sink-${run}`) },
+      checkpoint: { store: 'memory', interval: '1h' },
+      drift: {
+        numeric: ['x1', 'x2', 'x3', 'x4', 'amount', 'latency_ms'],
+        categorical: ['region', 'device'],
+        alerts: { channels: [{ type: 'table' }] },
+      },
+    },
+    {},
+  );
+}
+
+async function timePipeline(path: string, withMonitor: boolean, run: number): Promise<number> {
+  const config = pipelineConfig(path, run);
+  const stages: Stage[] = withMonitor
+    ? [new DriftMonitorStage(new DriftMonitor({ pipeline: config.pipeline, config: config.drift! }))]
+    : [];
+  const sink = new JsonlSink({ dir: (config.sink as { dir: string }).dir });
+  const pipeline = new Pipeline({
+    config,
+    source: new FileSource(config.source as never),
+    sink,
+    deadLetter: new MemoryDeadLetterOutput(),
+    store: new MemoryCheckpointStore(),
+    metrics: new Metrics(false),
+    logger: createLogger('bench'),
+    stages,
+  });
+  const t0 = performance.now();
+  const stats = await pipeline.run();
+  const s = (performance.now() - t0) / 1000;
+  await sink.close();
+  if (stats.accepted !== PIPELINE_EVENTS) throw new Error(`accepted ${stats.accepted}`);
+  return PIPELINE_EVENTS / s;
+}
+
+async function main(): Promise<void> {
+  const figures: Figure[] = [];
+  const xs = stream();
+  const streamFile = join(tmp, 'stream.txt');
+  writeFileSync(streamFile, `${Array.from(xs, (x) => String(x)).join('\n')}\n`);
+  const ours = {
+    adwin: timeDetector(() => new Adwin(), xs),
+    'page-hinkley': timeDetector(() => new PageHinkley(), xs),
+  };
+  const python = riverPython();
+  const river = python
+    ? (JSON.parse(execFileSync(python, ['bench/river_drift.py', streamFile], { encoding: 'utf8' })) as Record<
+        'adwin' | 'page-hinkley',
+        { updatesPerSec: number; detections: number[] }
+      > & { river: string })
+    : null;
+  for (const name of ['adwin', 'page-hinkley'] as const) {
+    const peer = river?.[name];
+    if (peer && JSON.stringify(peer.detections) !== JSON.stringify(ours[name].detections))
+      console.warn(`${name}: detections differ from River's`);
+    figures.push({
+      name: `${name} updates`,
+      value: Math.round(ours[name].updatesPerSec),
+      unit: 'updates/s',
+      peer: river ? `river ${river.river}` : null,
+      peerValue: peer ? Math.round(peer.updatesPerSec) : null,
+      ratio: peer ? ours[name].updatesPerSec / peer.updatesPerSec : null,
+    });
+  }
+
+  const path = eventsFile();
+  let without = 0;
+  let withM = 0;
+  for (let r = 0; r < 5; r++) {
+    without = Math.max(without, await timePipeline(path, false, 2 * r));
+    withM = Math.max(withM, await timePipeline(path, true, 2 * r + 1));
+    if (process.env.BENCH_VERBOSE) console.log(r, without, withM);
+  }
+  figures.push({
+    name: 'pipeline with drift monitor (8 features)',
+    value: Math.round(withM),
+    unit: 'events/s',
+    peer: 'same pipeline without monitor',
+    peerValue: Math.round(without),
+    ratio: withM / without,
+  });
+  figures.push({
+    name: 'drift monitor overhead',
+    value: Math.round((without / withM - 1) * 1000) / 10,
+    unit: '% time',
+    peer: null,
+    peerValue: null,
+    ratio: null,
+  });
+
+  console.table(
+    figures.map((f) => ({
+      name: f.name,
+      value: f.value,
+      unit: f.unit,
+      peer: f.peer ?? '',
+      peerValue: f.peerValue ?? '',
+      ratio: f.ratio === null ? '' : f.ratio.toFixed(2),
+    })),
+  );
+  const cpu = cpus();
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(
+    'bench/results/drift.json',
+    `${JSON.stringify(
+      {
+        name: 'drift',
+        figures,
+        machine: {
+          cpus: cpu.length,
+          model: cpu[0]?.model ?? 'unknown',
+          node: process.version,
+          os: `${platform()} ${release()}`,
+        },
+        at: new Date().toISOString(),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+await main();
