@@ -79,6 +79,37 @@ export interface AlertService {
   list(since?: number, limit?: number): Promise<AlertRecord[]>;
 }
 
+/**
+ * Payloads the dashboard understands, by live event type. `LiveFeed.publish` takes `unknown` so a
+ * producer is never blocked by a type, but these are the shapes the runtime should publish.
+ */
+export interface LivePayloads {
+  /** Rows a window emitted (Pipeline `onRows`); see {@link windowRowsPublisher}. */
+  window: { window: string; rows: Record<string, FieldValue>[] };
+  /** A model's prequential metrics after some learning (learner). */
+  metrics: {
+    model: string;
+    version: number | null;
+    eventsSeen: number;
+    /** Wall time, epoch ms. */
+    at: number;
+    /** e.g. `{ accuracy, logLoss }` (rolling) for classifiers, `{ mae, rmse }` for regressors. */
+    metrics: Record<string, number | null>;
+  };
+  /** One evaluation of the drift monitor. */
+  drift: { at: number; features: FeatureDrift[]; summary?: ReturnType<DriftService['summary']> };
+  /** An alert as {@link AlertService.list} returns it. */
+  alert: AlertRecord;
+  /** Throughput once a second; see `startThroughputReporter` in live-feed.ts. */
+  throughput: {
+    at: number;
+    eventsPerSecond: number;
+    /** Records behind, per partition. */
+    lag?: Record<string, number>;
+    watermarkDelayMs?: number | null;
+  };
+}
+
 /** One message of the live stream (`GET /v1/stream`). */
 export interface LiveEvent {
   id: number;

@@ -54,6 +54,12 @@ export const ERROR_CODES = {
     domain: 'user',
     summary: 'The request body is too large.',
   },
+  SL_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    retriable: false,
+    domain: 'user',
+    summary: 'The request body is not JSON (send `content-type: application/json`).',
+  },
   SL_ERR_SOURCE: {
     status: 503,
     retriable: true,
