@@ -6,6 +6,7 @@ import { GeneratorSource } from './generator-source.js';
 import { createKafka } from './kafka/kafka-client.js';
 import { KafkaDeadLetterOutput } from './kafka/kafka-dead-letter.js';
 import { KafkaSource } from './kafka/kafka-source.js';
+import { RdkafkaSource } from './kafka/rdkafka-source.js';
 import type { Source } from './source.js';
 
 export type { PartitionListener, Source } from './source.js';
@@ -27,7 +28,9 @@ export function createSource(config: SourceConfig, logger?: Logger): Source {
     case 'file':
       return new FileSource(config);
     case 'kafka':
-      return new KafkaSource(config, logger);
+      return config.client === 'rdkafka'
+        ? new RdkafkaSource(config, logger)
+        : new KafkaSource(config, logger);
   }
 }
 

@@ -40,6 +40,9 @@ export class SlicedWindow implements WindowOperator {
   private lastEarlyEmit = Number.NEGATIVE_INFINITY;
   private lastPurgeBoundary = Number.NaN;
   private nextDeadline = Number.POSITIVE_INFINITY;
+  /** The pane `add` used last and its groups (cleared whenever panes are dropped). */
+  private lastPane = Number.NaN;
+  private lastGroups: Map<string, PaneGroup> | undefined = undefined;
 
   constructor(private readonly spec: WindowSpec) {
     const cfg = spec.config;
@@ -68,11 +71,13 @@ export class SlicedWindow implements WindowOperator {
     if (lastEnd + this.spec.allowedLateness <= watermark) {
       return { accepted: false, windowStart: pane, windowEnd: lastEnd, lateByMs: watermark - ts };
     }
-    let groups = this.panes.get(pane);
+    let groups = pane === this.lastPane ? this.lastGroups : this.panes.get(pane);
     if (groups === undefined) {
       groups = new Map();
       this.panes.set(pane, groups);
     }
+    this.lastPane = pane;
+    this.lastGroups = groups;
     const key = this.spec.groupKey(event);
     let group = groups.get(key);
     if (group === undefined) {
@@ -160,6 +165,8 @@ export class SlicedWindow implements WindowOperator {
       dirty: [number, string[]][];
     };
     this.panes.clear();
+    this.lastPane = Number.NaN;
+    this.lastGroups = undefined;
     for (const [start, gs] of s.panes) {
       const groups = new Map<string, PaneGroup>();
       for (const [key, values, states] of gs)
@@ -190,18 +197,26 @@ export class SlicedWindow implements WindowOperator {
   /** Emits window [end-size, end) for `onlyKeys` (or every group present in its panes). */
   private emitWindow(end: number, onlyKeys: Set<string> | null, rows: Row[]): void {
     const start = end - this.size;
-    const merged = new Map<string, PaneGroup>();
+    const columns = this.spec.columns;
+    // A group found in one pane only (every group of a tumbling window) is read in place: merging
+    // into an empty state is the identity, so the copy would only cost time. `owned` marks the
+    // states this method created and may merge into.
+    const merged = new Map<string, PaneGroup & { owned: boolean }>();
     for (let pane = start; pane < end; pane += this.slide) {
       const groups = this.panes.get(pane);
       if (groups === undefined) continue;
       for (const [key, g] of groups) {
         if (onlyKeys !== null && !onlyKeys.has(key)) continue;
-        let m = merged.get(key);
+        const m = merged.get(key);
         if (m === undefined) {
-          m = { values: g.values, states: createStates(this.spec.columns) };
-          merged.set(key, m);
+          merged.set(key, { values: g.values, states: g.states, owned: false });
+          continue;
         }
-        mergeStates(this.spec.columns, m.states, g.states);
+        if (!m.owned) {
+          m.states = mergeStates(columns, createStates(columns), m.states);
+          m.owned = true;
+        }
+        mergeStates(columns, m.states, g.states);
       }
     }
     // stable order (group key) so replays write byte-identical output
@@ -236,6 +251,8 @@ export class SlicedWindow implements WindowOperator {
       if (pane + this.size + lateness <= watermark && pane + this.size <= this.firedUpTo)
         this.panes.delete(pane);
     }
+    this.lastPane = Number.NaN;
+    this.lastGroups = undefined;
     if (this.versions.size === 0) return;
     for (const vkey of this.versions.keys()) {
       const start = Number(vkey.slice(0, vkey.indexOf('|')));

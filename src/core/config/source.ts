@@ -64,7 +64,8 @@ export const kafkaSourceSchema = z
     sessionTimeoutMs: positiveDuration.default(30_000),
     /** Stop when every assigned partition has been idle this long (0 = never; for tests and replays). */
     stopWhenIdleMs: duration.default(0),
-    client: z.enum(['kafkajs']).default('kafkajs'),
+    /** Kafka client: kafkajs (pure JS) or node-rdkafka (librdkafka; an optional dependency). */
+    client: z.enum(['kafkajs', 'rdkafka']).default('kafkajs'),
   })
   .strict();
 

@@ -1,6 +1,8 @@
 /**
- * Bucket counts of a DDSketch over a contiguous range of bucket indices, in a Float64Array that
- * grows on demand. At most `maxBuckets` indices are kept: when the range would grow past that,
+ * Bucket counts of a DDSketch over a contiguous range of bucket indices, in an array that grows
+ * on demand. A plain array rather than a Float64Array: a window holds one sketch per group and
+ * pane, and small typed arrays are slow to allocate (an off-heap backing store each) and larger
+ * per instance; counts are integers, which V8 stores unboxed in a number array. At most `maxBuckets` indices are kept: when the range would grow past that,
  * the lowest buckets are folded into the lowest kept one ("collapsing lowest").
  *
  * Why this rule: the kept range is always [maxIndexEverSeen − maxBuckets + 1, maxIndexEverSeen],
@@ -10,7 +12,7 @@
  */
 export class DenseStore {
   /** Counts; `counts[i]` is bucket `offset + i`. */
-  counts: Float64Array = EMPTY;
+  counts: number[] = EMPTY;
   offset = 0;
   /** Lowest and highest index in use (`minIndex > maxIndex` when empty). Buckets between may be 0. */
   minIndex = Number.MAX_SAFE_INTEGER;
@@ -30,6 +32,7 @@ export class DenseStore {
   /** Adds every bucket of `other` (which is not modified). */
   mergeFrom(other: DenseStore): void {
     if (other.total === 0) return;
+    this.reserve(other.minIndex, other.maxIndex);
     // Highest first: the range's top is settled at once, so lower buckets clamp instead of
     // growing the array only to be collapsed again.
     for (let index = other.maxIndex; index >= other.minIndex; index--) {
@@ -41,6 +44,19 @@ export class DenseStore {
   /** Count in bucket `index` (0 outside the range). */
   get(index: number): number {
     return index < this.minIndex || index > this.maxIndex ? 0 : this.counts[index - this.offset]!;
+  }
+
+  /**
+   * Sizes the array for indices [lo, hi] (as far as `maxBuckets` allows) in one step, without
+   * changing the range in use, so a merge does not grow the array bucket by bucket.
+   */
+  private reserve(lo: number, hi: number): void {
+    const empty = this.minIndex > this.maxIndex;
+    const max = empty ? hi : Math.max(hi, this.maxIndex);
+    const min = Math.max(empty ? lo : Math.min(lo, this.minIndex), max - this.maxBuckets + 1);
+    // a collapse is coming: leave it to extend(), which folds the buckets it drops
+    if (!empty && min > this.minIndex) return;
+    if (min < this.offset || max >= this.offset + this.counts.length) this.reallocate(min, max);
   }
 
   /** Widens the range to take `index`, collapsing the lowest buckets if needed; returns where `index` lands. */
@@ -67,7 +83,7 @@ export class DenseStore {
     const needed = newMax - newMin + 1;
     // Doubling keeps growth amortised O(1); the cap keeps a sketch at most maxBuckets * 8 bytes.
     const length = Math.max(needed, Math.min(this.maxBuckets, Math.max(MIN_LENGTH, this.counts.length * 2)));
-    const next = new Float64Array(length);
+    const next = new Array<number>(length).fill(0);
     // Centre the range: the next extension may go either way.
     const offset = newMin - ((length - needed) >> 1);
     const from = Math.max(this.minIndex, newMin);
@@ -77,5 +93,5 @@ export class DenseStore {
   }
 }
 
-const EMPTY = new Float64Array(0);
+const EMPTY: number[] = [];
 const MIN_LENGTH = 32;

@@ -11,9 +11,20 @@ const BOOLEAN_SEED = SEED ^ 0x1;
 /** Ertl's α∞ = 1 / (2 ln 2): the bias constant of the estimator as m → ∞. */
 const ALPHA_INF = 0.5 / Math.LN2;
 
-/** HyperLogLog registers: `registers[j]` is the largest rank seen for bucket j (0 = untouched). */
+/**
+ * HyperLogLog registers: `registers[j]` is the largest rank seen for bucket j (0 = untouched).
+ * A sketch starts sparse — only the touched registers, as sorted `index << 6 | rank` entries in
+ * `sparse[0..size)` — and turns dense (`registers`, 2^p bytes) once the entries would take more
+ * than an eighth of that. Most groups of a window see few distinct values (a user's devices), and
+ * 10k groups × 16 KiB of dense registers per pane would be 160 MB per pane; sparse, a few bytes.
+ * The representation never changes a result: both hold exactly the same registers.
+ */
 export interface HllState {
-  registers: Uint8Array;
+  /** Dense registers, or null while the sketch is sparse. */
+  registers: Uint8Array | null;
+  /** Sorted sparse entries (null while empty or once dense); only the first `size` are used. */
+  sparse: Uint32Array | null;
+  size: number;
 }
 
 /**
@@ -42,12 +53,73 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
   const indexShift = 32 - p;
   // Ranks run 1..q+1 where q = 64 − p bits remain after the index.
   const q = 64 - p;
+  /** Past this many entries a sparse sketch turns dense (4 bytes an entry: at most m/2 bytes). */
+  const maxSparse = Math.max(4, m >> 3);
+  /** Rank histogram for `result`, reused (one result at a time; nothing escapes it). */
+  const scratch = new Float64Array(q + 2);
+
+  /** Raises register `index` to `rank` (if higher), in whichever form the sketch is. */
+  const update = (state: HllState, index: number, rank: number): void => {
+    const registers = state.registers;
+    if (registers !== null) {
+      if (rank > registers[index]!) registers[index] = rank;
+      return;
+    }
+    const entries = state.sparse;
+    const size = state.size;
+    // binary search by index (the entry's high bits), so entry order is index order
+    let lo = 0;
+    let hi = size;
+    const key = index << 6;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (entries![mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < size && entries![lo]! >>> 6 === index) {
+      if (rank > (entries![lo]! & 63)) entries![lo] = key | rank;
+      return;
+    }
+    if (size >= maxSparse) {
+      toDense(state)[index] = rank;
+      return;
+    }
+    let target = entries;
+    if (target === null || size === target.length) {
+      target = new Uint32Array(Math.min(maxSparse, Math.max(4, size * 2)));
+      if (entries !== null) target.set(entries.subarray(0, lo));
+      state.sparse = target;
+    } else {
+      target.copyWithin(lo + 1, lo, size);
+    }
+    if (target !== entries && entries !== null) target.set(entries.subarray(lo, size), lo + 1);
+    target[lo] = key | rank;
+    state.size = size + 1;
+  };
+
+  const toDense = (state: HllState): Uint8Array => {
+    const registers = new Uint8Array(m);
+    const entries = state.sparse;
+    for (let i = 0; i < state.size; i++) registers[entries![i]! >>> 6] = entries![i]! & 63;
+    state.registers = registers;
+    state.sparse = null;
+    state.size = 0;
+    return registers;
+  };
+
+  /** The registers as dense bytes, without changing the state's form. */
+  const denseOf = (state: HllState): Uint8Array => {
+    if (state.registers !== null) return state.registers;
+    const registers = new Uint8Array(m);
+    for (let i = 0; i < state.size; i++) registers[state.sparse![i]! >>> 6] = state.sparse![i]! & 63;
+    return registers;
+  };
 
   return {
     fn: 'distinct',
     resultType: 'int64',
     needsField: true,
-    create: () => ({ registers: new Uint8Array(m) }),
+    create: () => ({ registers: null, sparse: null, size: 0 }),
     add(state, value) {
       if (typeof value === 'string') hashString(value, SEED);
       else if (typeof value === 'number') hashNumber(value, SEED);
@@ -57,21 +129,36 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
       // Rank = 1 + leading zeros of the 64 − p bits after the index (the rest of lo, then hi).
       const rest = lo << p;
       const rank = rest !== 0 ? Math.clz32(rest) + 1 : indexShift + Math.clz32(hashHi) + 1;
-      const registers = state.registers;
-      if (rank > registers[index]!) registers[index] = rank;
+      update(state, index, rank);
       return state;
     },
     merge(a, b) {
-      const ra = a.registers;
       const rb = b.registers;
+      if (rb === null) {
+        for (let i = 0; i < b.size; i++) update(a, b.sparse![i]! >>> 6, b.sparse![i]! & 63);
+        return a;
+      }
+      const ra = a.registers ?? toDense(a);
       for (let j = 0; j < m; j++) if (rb[j]! > ra[j]!) ra[j] = rb[j]!;
       return a;
     },
-    result: (state) => estimate(state.registers, q),
-    toJSON: (state): Json => ({
-      p,
-      r: Buffer.from(state.registers.buffer, state.registers.byteOffset, m).toString('base64'),
-    }),
+    result(state) {
+      const histogram = scratch;
+      histogram.fill(0);
+      const registers = state.registers;
+      if (registers !== null) {
+        for (let j = 0; j < m; j++) histogram[registers[j]!]!++;
+      } else {
+        histogram[0] = m - state.size;
+        for (let i = 0; i < state.size; i++) histogram[state.sparse![i]! & 63]!++;
+      }
+      return estimate(histogram, m, q);
+    },
+    // One format whatever the form (checkpoints stay readable across versions): dense, base64.
+    toJSON: (state): Json => {
+      const registers = denseOf(state);
+      return { p, r: Buffer.from(registers.buffer, registers.byteOffset, m).toString('base64') };
+    },
     fromJSON(json) {
       const stored = finiteField(json, 'p');
       if (stored !== p) throw badState(`distinct sketch has precision ${stored}, this aggregate uses ${p}`);
@@ -79,20 +166,26 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
       if (typeof r !== 'string') throw badState('distinct registers must be a base64 string');
       const bytes = Buffer.from(r, 'base64');
       if (bytes.length !== m) throw badState(`distinct registers must be ${m} bytes, got ${bytes.length}`);
-      return { registers: new Uint8Array(bytes) };
+      let used = 0;
+      for (let j = 0; j < m; j++) if (bytes[j] !== 0) used++;
+      if (used > maxSparse) return { registers: new Uint8Array(bytes), sparse: null, size: 0 };
+      const state: HllState = {
+        registers: null,
+        sparse: used > 0 ? new Uint32Array(used) : null,
+        size: used,
+      };
+      for (let j = 0, i = 0; j < m; j++) if (bytes[j] !== 0) state.sparse![i++] = (j << 6) | bytes[j]!;
+      return state;
     },
   };
 }
 
 /**
  * Ertl, "New cardinality estimation algorithms for HyperLogLog sketches" (2017), Algorithm 6:
- * the harmonic mean of the registers, corrected at both ends with σ (registers still 0 — the
+ * the harmonic mean of the registers (given as their histogram of ranks), corrected at both ends with σ (registers still 0 — the
  * linear-counting regime) and τ (registers at the maximum rank q + 1).
  */
-function estimate(registers: Uint8Array, q: number): number {
-  const m = registers.length;
-  const histogram = new Float64Array(q + 2);
-  for (let j = 0; j < m; j++) histogram[registers[j]!]!++;
+function estimate(histogram: Float64Array, m: number, q: number): number {
   let z = m * tau((m - histogram[q + 1]!) / m);
   for (let k = q; k >= 1; k--) z = 0.5 * (z + histogram[k]!);
   z += m * sigma(histogram[0]! / m);
