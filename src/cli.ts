@@ -116,4 +116,5 @@ function freshDemo(config: PipelineConfig): void {
   if (config.checkpoint.store === 'file' && existsSync(config.checkpoint.path))
     rmSync(config.checkpoint.path, { recursive: true, force: true });
   if (config.deadLetter.type === 'file') rmSync(config.deadLetter.path, { force: true });
+  if (config.drift) rmSync(config.drift.alerts.outboxDir, { recursive: true, force: true });
 }

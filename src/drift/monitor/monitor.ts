@@ -17,8 +17,8 @@ export type DriftReaction = 'reset' | 'new-version';
 /**
  * Implemented by the learner (src/online) to react to drift. Called synchronously, in event order,
  * while the event that raised the alert is being processed (so a replay reacts at the same event):
- * `reset` = start the model afresh; `new-version` = keep serving the current version and train a
- * new one from this event on. It must not throw; it runs on the ingest path, so keep it cheap.
+ * `reset` = start the model afresh; `new-version` = the same, but the pre-drift model is first
+ * published as a version of its own, to roll back to. It must not throw; it runs on the ingest path, so keep it cheap.
  */
 export interface DriftReactionHandler {
   onDrift(reaction: DriftReaction, alert: Alert): void;

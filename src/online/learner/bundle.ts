@@ -2,7 +2,9 @@ import type { LearnerConfig } from '../../core/config/learner.js';
 import { StreamlearnError } from '../../core/errors.js';
 import type { Features, Json, Label, ModelState, OnlineModel, Transformer } from '../model.js';
 import { isClassifier, isDenseModel, type Classifier, type DenseModel } from '../model.js';
-import { MODELS, createModel, modelFromState } from '../models/index.js';
+import { MAX_SPARSE_SIZE, MODELS, createModel, isSparseModel, modelFromState } from '../models/index.js';
+import type { SparseModel } from '../models/index.js';
+import { HASHED_KEY_PREFIX } from '../preprocessing/feature-hasher.js';
 import { FeatureHasher, OneHotEncoder, StandardScaler } from '../preprocessing/index.js';
 
 /** What a model of the registry predicts: a binary or multi-class label, or a number. */
@@ -36,6 +38,10 @@ export interface BundleState {
  * all features present go through `learnDense`/`predictDense` (equal to the dict path by the
  * model's contract); an event with a missing feature takes the dict path, where a missing feature
  * is not touched by the update.
+ *
+ * When categorical features are hashed, nothing is scaled and the model has a sparse path, every
+ * event goes through `learnSparse`/`predictSparse` (bit-identical to the dict path, same state):
+ * numeric features as named entries, then the hasher's buckets, with no per-event objects.
  */
 export class ModelBundle {
   readonly task: Task;
@@ -44,7 +50,13 @@ export class ModelBundle {
   /** Set when the dense path applies; `row` is its reusable buffer. */
   readonly dense: DenseModel<Label | number> | null;
   readonly row: Float64Array;
+  /** Set when the sparse path applies; `sparseIdx`/`sparseVals` are its reusable row. */
+  readonly sparse: SparseModel<Label | number> | null;
+  readonly sparseIdx: Int32Array;
+  readonly sparseVals: Float64Array;
   private readonly encoder: Transformer | null;
+  /** Categorical values of the event on the sparse path (reused: same keys, same order). */
+  private readonly cats: Record<string, string | null>;
 
   private constructor(
     readonly cfg: LearnerConfig,
@@ -61,6 +73,20 @@ export class ModelBundle {
       this.dense = model;
     } else this.dense = null;
     this.row = new Float64Array(this.numeric.length);
+    const hasher = this.encoder instanceof FeatureHasher ? this.encoder : null;
+    const sparseOk =
+      hasher !== null &&
+      scaler === null &&
+      this.task !== 'multiclass' &&
+      hasher.options.nFeatures + this.numeric.length <= MAX_SPARSE_SIZE;
+    if (sparseOk && isSparseModel<Label | number>(model)) {
+      model.setSparseLayout(hasher.options.nFeatures, HASHED_KEY_PREFIX, this.numeric);
+      this.sparse = model;
+    } else this.sparse = null;
+    const width = this.sparse ? this.numeric.length + this.categorical.length : 0;
+    this.sparseIdx = new Int32Array(width);
+    this.sparseVals = new Float64Array(width);
+    this.cats = {};
   }
 
   /** A fresh, untrained bundle. */
@@ -99,6 +125,29 @@ export class ModelBundle {
       row[k] = v;
     }
     return true;
+  }
+
+  /**
+   * Fills `sparseIdx`/`sparseVals` for the sparse path and returns the entry count: the numeric
+   * features present, then the hashed categorical ones, as {@link features} would order them.
+   */
+  fillSparse(x: Instance): number {
+    const { numeric, sparseIdx, sparseVals } = this;
+    const base = (this.encoder as FeatureHasher).options.nFeatures;
+    let n = 0;
+    for (let k = 0; k < numeric.length; k++) {
+      const v = x[numeric[k]!];
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      sparseIdx[n] = base + k;
+      sparseVals[n++] = v;
+    }
+    // the categorical values as strings, in a reused object: the hasher reads them in key order
+    const cats = this.cats;
+    for (const name of this.categorical) {
+      const v = x[name];
+      cats[name] = v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
+    }
+    return (this.encoder as FeatureHasher).transformSparse(cats, sparseIdx, sparseVals, n);
   }
 
   /** Model features of `x`; with `learn`, the scaler first learns from it (River's pipeline order). */
@@ -140,8 +189,10 @@ export class ModelBundle {
 
   /** Predicts a raw instance (without learning anything). */
   predict(x: Instance): Prediction {
-    if (this.dense && this.fillRow(x)) {
-      const p = this.dense.predictDense(this.row);
+    let p: number | null = null;
+    if (this.dense && this.fillRow(x)) p = this.dense.predictDense(this.row);
+    else if (this.sparse) p = this.sparse.predictSparse(this.sparseIdx, this.sparseVals, this.fillSparse(x));
+    if (p !== null) {
       if (this.task === 'regression') return { prediction: p };
       return { prediction: p > 1 - p, probabilities: { false: 1 - p, true: p } };
     }

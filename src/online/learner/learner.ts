@@ -2,6 +2,8 @@ import type { LearnerConfig } from '../../core/config/learner.js';
 import { StreamlearnError } from '../../core/errors.js';
 import type { Event, Positions } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
+import type { Alert } from '../../drift/alerts/alert.js';
+import type { DriftReaction, DriftReactionHandler, LearnerStream } from '../../drift/monitor/monitor.js';
 import type { EventOrigin, Stage } from '../../runtime/stage.js';
 import type { Row, TableSpec } from '../../sinks/sink.js';
 import type { Lease } from '../../state/checkpoint-store.js';
@@ -9,7 +11,7 @@ import type { VersionedCheckpointStore } from '../../state/versioned.js';
 import type { Features, Json, Label, MiniBatchModel } from '../model.js';
 import { isMiniBatchModel } from '../model.js';
 import { ModelBundle, type BundleState, type Prediction, type Task } from './bundle.js';
-import { Evaluator } from './evaluator.js';
+import { Evaluator, type MetricValues } from './evaluator.js';
 import { METRICS_TABLE, PREDICTIONS_TABLE, metricsTableSpec, predictionsTableSpec } from './tables.js';
 import {
   decodeVersion,
@@ -34,6 +36,29 @@ export interface LearnerDeps {
   now?: () => number;
 }
 
+/**
+ * Receives the learner's prediction and error for each labelled event, after the prediction and
+ * before learning: `prediction` is P(positive) (binary), the predicted class's probability
+ * (multi-class) or ŷ (regression); `error` is 1/0 for a wrong/right label (compared as strings,
+ * like the accuracy metric) or |y − ŷ|. Wire it to `DriftMonitor.observeValue`.
+ */
+export type LearnerObserver = (stream: LearnerStream, value: number, ts: number) => void;
+
+/** The last drift reaction: at which event (eventsSeen when it came) and alert time. */
+export interface DriftReset {
+  reaction: DriftReaction;
+  eventsSeen: number;
+  labelled: number;
+  ts: number;
+  alert: string;
+}
+
+/** A model kept by a `new-version` reaction: the learner's state then, and its metrics. */
+interface PreDrift {
+  state: LearnerState;
+  metrics: { overall: MetricValues; rolling: MetricValues };
+}
+
 /** The learner's part of a pipeline checkpoint (and of every published version). */
 interface LearnerState {
   format: 1;
@@ -47,7 +72,13 @@ interface LearnerState {
   lastRowEvents: number;
   /** Mini-batch mode: labelled examples waiting for the batch to fill. */
   pending: [Json, Label][];
-  [key: string]: Json;
+  /** Pre-drift models (`new-version`) to publish before the current one; absent in older states. */
+  preDrift?: PreDrift[];
+  lastDrift?: DriftReset | null;
+  /** `labelled` when the current model started (0, or its drift reset). */
+  modelSince?: number;
+  /** The next published version is the first of a model started by a drift reaction. */
+  resetUnpublished?: boolean;
 }
 
 /**
@@ -65,8 +96,12 @@ interface LearnerState {
  * Events are processed as they arrive. With `miniBatch: n > 1` (models with `learnMany`) each
  * event is still predicted on arrival, and every n labelled events are learned in one step; the
  * batch boundaries count labelled events, so they do not depend on how the source batches records.
+ *
+ * Linked to a drift monitor: {@link setObserver} pushes each labelled event's prediction and error
+ * to it, and as its {@link DriftReactionHandler} the learner starts a fresh model on drift
+ * ({@link onDrift}), keeping the model it replaces as a version of its own with `new-version`.
  */
-export class OnlineLearner implements Stage {
+export class OnlineLearner implements Stage, DriftReactionHandler {
   readonly name: string;
   readonly modelName: string;
   readonly checkpointName: string;
@@ -94,6 +129,14 @@ export class OnlineLearner implements Stage {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
   private readonly miniBatch: number;
+  private observer: LearnerObserver | null = null;
+  /** Pre-drift learner states waiting to be published, oldest first (at most `keepVersions`). */
+  private preDrift: PreDrift[] = [];
+  /** The last drift reaction, null before any. */
+  lastDrift: DriftReset | null = null;
+  /** `labelled` when the current model started. */
+  private modelSince = 0;
+  private resetUnpublished = false;
 
   constructor(
     readonly pipeline: string,
@@ -140,26 +183,45 @@ export class OnlineLearner implements Stage {
     let p = Number.NaN;
     let probability: number | null = null;
     const bundle = this.bundle;
-    const dense = this.miniBatch === 1 ? bundle.dense : null;
-    if (dense !== null && bundle.fillRow(event)) {
-      const out = dense.predictDense(bundle.row);
+    // the fast paths: 1 = dense row, 2 = sparse row (learned from as filled for the prediction)
+    let fast = 0;
+    let n = 0;
+    let out = 0;
+    if (this.miniBatch === 1) {
+      if (bundle.dense !== null && bundle.fillRow(event)) {
+        out = bundle.dense.predictDense(bundle.row);
+        fast = 1;
+      } else if (bundle.sparse !== null) {
+        n = bundle.fillSparse(event);
+        out = bundle.sparse.predictSparse(bundle.sparseIdx, bundle.sparseVals, n);
+        fast = 2;
+      }
+    }
+    let x: Features | null = null;
+    if (fast !== 0) {
       if (regression) label = out;
       else {
         p = out;
         probability = p;
         label = p > 1 - p;
       }
-      if (labelled) dense.learnDense(bundle.row, y);
     } else {
-      const x = bundle.features(event, false);
+      x = bundle.features(event, false);
       const pred: Prediction = bundle.predictFeatures(x);
       label = pred.prediction;
       if (pred.probabilities) {
         if (this.task === 'binary') p = pred.probabilities.true ?? 0;
         probability = this.task === 'binary' ? p : maxValue(pred.probabilities);
       }
-      if (labelled) {
-        const xl = bundle.scaler ? bundle.features(event, true) : x;
+    }
+    if (labelled) {
+      // the monitor may react to this event (onDrift, synchronously): the new model learns it
+      if (this.observer !== null) this.notify(this.observer, y, label, probability, ts);
+      if (this.bundle !== bundle) this.learnFresh(event, y);
+      else if (fast === 1) bundle.dense!.learnDense(bundle.row, y);
+      else if (fast === 2) bundle.sparse!.learnSparse(bundle.sparseIdx, bundle.sparseVals, n, y);
+      else {
+        const xl = bundle.scaler ? bundle.features(event, true) : x!;
         if (this.miniBatch === 1) bundle.model.learnOne(xl, y);
         else this.addToBatch(xl, y);
       }
@@ -183,6 +245,53 @@ export class OnlineLearner implements Stage {
     this.labelled++;
     this.dirty = true;
     if (interval === undefined && this.labelled % this.cfg.metricsEvery === 0) this.emitRow(ts);
+  }
+
+  /**
+   * Sets (or with null removes) the receiver of each labelled event's prediction and error,
+   * called synchronously after the prediction and before learning. Nothing is computed without one.
+   *
+   * @example
+   * learner.setObserver((stream, value, ts) => monitor.observeValue(stream, value, ts));
+   */
+  setObserver(fn: LearnerObserver | null): void {
+    this.observer = fn;
+  }
+
+  /**
+   * The drift monitor's reaction hook: starts a fresh model (metrics and counters keep running,
+   * a pending mini-batch is dropped, the new model is published after the next checkpoint with
+   * `reason: 'drift-reset'`). With `new-version` the replaced model is first published as a
+   * version of its own (`reason: 'pre-drift'`) to roll back to; it is kept in the snapshot until
+   * then. A reaction raised through {@link setObserver} comes while an event is being processed:
+   * the new model learns that event. A model that learned nothing is not kept.
+   */
+  onDrift(reaction: DriftReaction, alert: Alert): void {
+    if (reaction === 'new-version' && this.labelled > this.modelSince) {
+      const state = this.snapshot() as unknown as LearnerState;
+      delete state.preDrift;
+      state.resetUnpublished = false;
+      const metrics = { overall: this.evaluator.overall(), rolling: this.evaluator.rolling() };
+      this.preDrift.push({ state, metrics });
+      if (this.preDrift.length > this.cfg.keepVersions) this.preDrift.shift();
+    }
+    this.bundle = ModelBundle.create(this.cfg);
+    this.pendingX = [];
+    this.pendingY = [];
+    this.modelSince = this.labelled;
+    this.resetUnpublished = true;
+    this.dirty = true;
+    this.lastDrift = {
+      reaction,
+      eventsSeen: this.eventsSeen,
+      labelled: this.labelled,
+      ts: alert.eventTime,
+      alert: alert.id,
+    };
+    this.deps.logger.info(
+      { model: this.modelName, reaction, alert: alert.id, events: this.eventsSeen },
+      'drift: training a fresh model',
+    );
   }
 
   onWatermark(watermark: number): void {
@@ -211,12 +320,16 @@ export class OnlineLearner implements Stage {
       nextRowAt: this.nextRowAt,
       lastRowEvents: this.lastRowEvents,
       pending: this.pendingX.map((x, i) => [x as Json, this.pendingY[i]!]),
+      preDrift: [...this.preDrift],
+      lastDrift: this.lastDrift,
+      modelSince: this.modelSince,
+      resetUnpublished: this.resetUnpublished,
     };
-    return state;
+    return state as unknown as Json;
   }
 
   restore(state: Json): void {
-    const s = state as LearnerState;
+    const s = state as unknown as LearnerState;
     if (s?.format !== 1)
       throw new StreamlearnError('SL_ERR_CHECKPOINT', `learner ${this.modelName}: unknown state format`, {
         retriable: false,
@@ -232,6 +345,10 @@ export class OnlineLearner implements Stage {
     this.lastRowEvents = s.lastRowEvents;
     this.pendingX = s.pending.map(([x]) => x as Features);
     this.pendingY = s.pending.map(([, y]) => y);
+    this.preDrift = [...(s.preDrift ?? [])];
+    this.lastDrift = s.lastDrift ?? null;
+    this.modelSince = s.modelSince ?? 0;
+    this.resetUnpublished = s.resetUnpublished ?? false;
     this.metricRows = [];
     this.predictionRows = [];
     // a restore starts a run (the runtime restores only while it holds the pipeline lease)
@@ -272,43 +389,69 @@ export class OnlineLearner implements Stage {
     return this.bundle.predict(x);
   }
 
-  /** Publishes a version if the model changed since the last one (called after each checkpoint). */
+  /**
+   * Publishes a version if the model changed since the last one (called after each checkpoint);
+   * models kept by a `new-version` drift reaction go first, each as its own version.
+   */
   async afterCheckpoint(): Promise<void> {
     if (this.steppedDown) this.requireLease('publish'); // throws: the pipeline must stop
     if (!this.active) return;
     await this.serial(async () => {
       if (this.publishedVersion === undefined) await this.syncPublished();
-      if (!this.dirty) return;
-      const lease = this.requireLease('publish');
-      const snapshot = this.snapshot();
-      const metadata: VersionMetadata = {
-        eventsSeen: this.eventsSeen,
-        labelled: this.labelled,
-        metrics: { overall: this.evaluator.overall(), rolling: this.evaluator.rolling() },
-        createdAt: this.now(),
-        positions: this.consumed,
-        owner: lease.owner,
-        token: lease.token,
-        modelKind: this.bundle.model.kind,
-      };
-      const bytes = encodeVersion({ format: 1, metadata, state: snapshot });
-      let version: number;
-      try {
-        version = await this.deps.store.save(this.checkpointName, lease, bytes, this.cfg.keepVersions);
-      } catch (err) {
-        if (isLeaseLost(err)) throw this.stepDown(err);
-        // a store outage: keep the change and publish it after the next checkpoint
-        this.deps.logger.warn(
-          { err: (err as Error).message, model: this.modelName },
-          'could not publish a model version; retrying after the next checkpoint',
-        );
-        return;
+      while (this.preDrift.length > 0) {
+        const kept = this.preDrift[0]!;
+        if (!(await this.publish(kept.state, kept.metrics, 'pre-drift'))) return;
+        const i = this.preDrift.indexOf(kept);
+        if (i >= 0) this.preDrift.splice(i, 1);
       }
-      this.publishedVersion = version;
-      this.publishedMetadata = metadata;
-      this.dirty = false;
-      this.deps.logger.debug({ model: this.modelName, version, events: this.eventsSeen }, 'model published');
+      if (!this.dirty) return;
+      const reason = this.resetUnpublished ? 'drift-reset' : undefined;
+      this.resetUnpublished = false; // before the snapshot: the version must not carry it
+      const state = this.snapshot() as unknown as LearnerState;
+      const metrics = { overall: this.evaluator.overall(), rolling: this.evaluator.rolling() };
+      if (await this.publish(state, metrics, reason)) this.dirty = false;
+      else if (reason !== undefined) this.resetUnpublished = true;
     });
+  }
+
+  /** Saves `state` as the next version; false after a store outage (retried after the next checkpoint). */
+  private async publish(
+    state: LearnerState,
+    metrics: VersionMetadata['metrics'],
+    reason: VersionMetadata['reason'],
+  ): Promise<boolean> {
+    const lease = this.requireLease('publish');
+    const metadata: VersionMetadata = {
+      eventsSeen: state.eventsSeen,
+      labelled: state.labelled,
+      metrics,
+      createdAt: this.now(),
+      positions: state.positions,
+      owner: lease.owner,
+      token: lease.token,
+      modelKind: state.bundle.model.kind,
+    };
+    if (reason !== undefined) metadata.reason = reason;
+    const bytes = encodeVersion({ format: 1, metadata, state: state as unknown as Json });
+    let version: number;
+    try {
+      version = await this.deps.store.save(this.checkpointName, lease, bytes, this.cfg.keepVersions);
+    } catch (err) {
+      if (isLeaseLost(err)) throw this.stepDown(err);
+      // a store outage: keep the change and publish it after the next checkpoint
+      this.deps.logger.warn(
+        { err: (err as Error).message, model: this.modelName },
+        'could not publish a model version; retrying after the next checkpoint',
+      );
+      return false;
+    }
+    this.publishedVersion = version;
+    this.publishedMetadata = metadata;
+    this.deps.logger.debug(
+      { model: this.modelName, version, events: state.eventsSeen, reason },
+      'model published',
+    );
+    return true;
   }
 
   /**
@@ -329,7 +472,7 @@ export class OnlineLearner implements Stage {
       if (!bytes)
         throw new StreamlearnError('SL_ERR_CHECKPOINT', `version ${created} vanished right after rollback`);
       const payload: VersionPayload = decodeVersion(this.checkpointName, bytes);
-      const bundle = (payload.state as LearnerState).bundle;
+      const bundle = (payload.state as unknown as LearnerState).bundle;
       this.bundle = ModelBundle.fromState(this.cfg, bundle);
       this.publishedVersion = created;
       this.publishedMetadata = payload.metadata;
@@ -341,6 +484,38 @@ export class OnlineLearner implements Stage {
 
   async close(): Promise<void> {
     await this.chain.catch(() => undefined);
+  }
+
+  /** Pushes the prediction and error of a labelled event to the observer. */
+  private notify(
+    fn: LearnerObserver,
+    y: Label,
+    label: Label | number | null,
+    probability: number | null,
+    ts: number,
+  ): void {
+    if (this.task === 'regression') {
+      const yhat = label as number;
+      fn('prediction', yhat, ts);
+      fn('error', Math.abs((y as number) - yhat), ts);
+      return;
+    }
+    fn('prediction', probability ?? Number.NaN, ts);
+    fn('error', label !== null && String(label) === String(y) ? 0 : 1, ts);
+  }
+
+  /** Learns `event` with a model that replaced the one that predicted it (a drift reaction). */
+  private learnFresh(event: Event, y: Label): void {
+    const bundle = this.bundle;
+    if (this.miniBatch === 1 && bundle.dense !== null && bundle.fillRow(event))
+      bundle.dense.learnDense(bundle.row, y);
+    else if (this.miniBatch === 1 && bundle.sparse !== null)
+      bundle.sparse.learnSparse(bundle.sparseIdx, bundle.sparseVals, bundle.fillSparse(event), y);
+    else {
+      const xl = bundle.features(event, bundle.scaler !== null);
+      if (this.miniBatch === 1) bundle.model.learnOne(xl, y);
+      else this.addToBatch(xl, y);
+    }
   }
 
   private addToBatch(x: Features, y: Label): void {
@@ -381,7 +556,17 @@ export class OnlineLearner implements Stage {
     const { metadata } = decodeVersion(this.checkpointName, latest.data);
     this.publishedVersion = latest.version;
     this.publishedMetadata = metadata;
-    if (metadata.eventsSeen === this.eventsSeen && metadata.labelled === this.labelled) this.dirty = false;
+    const same = (s: { eventsSeen: number; labelled: number }): boolean =>
+      metadata.eventsSeen === s.eventsSeen && metadata.labelled === s.labelled;
+    if (metadata.reason === 'pre-drift') {
+      // published up to that kept model before a crash: do not publish those again
+      const i = this.preDrift.findIndex((k) => same(k.state));
+      if (i >= 0) this.preDrift.splice(0, i + 1);
+    } else if (same(this)) {
+      this.preDrift = [];
+      this.resetUnpublished = false;
+      this.dirty = false;
+    }
   }
 
   private requireLease(what: string): Lease {

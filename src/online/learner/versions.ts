@@ -24,6 +24,12 @@ export interface VersionMetadata {
   token: number;
   /** The model's registry kind, e.g. `logistic-regression`. */
   modelKind: string;
+  /**
+   * Why this version exists beyond the usual publish after a checkpoint: `pre-drift` = the model
+   * a `new-version` drift reaction replaced (kept to roll back to); `drift-reset` = the first
+   * version of the fresh model trained after a drift reaction.
+   */
+  reason?: 'pre-drift' | 'drift-reset';
 }
 
 /** A published model version: the learner's full state (model, scaler, metrics) and metadata. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FeatureIndex, fromList, grown, toList } from '../feature-index.js';
+import { FeatureIndex, capacityFor, fromList, grown, toList } from '../feature-index.js';
 import type { Features, Json, ModelState } from '../model.js';
 import {
   OptimizerSchema,
@@ -9,6 +9,7 @@ import {
   optimizerFromState,
 } from '../optimizers/index.js';
 import type { Optimizer, OptimizerOptions, Scheduler } from '../optimizers/index.js';
+import { MAX_SPARSE_SIZE } from './sparse-model.js';
 
 /** Options shared by linear and logistic regression (River's `linear_model.base.GLM`). */
 export const glmShape = {
@@ -50,6 +51,21 @@ interface GlmOptions {
   clipGradient: number;
 }
 
+/** The index space of the sparse path and its map to weight slots. */
+interface SparseLayout {
+  size: number;
+  prefix: string;
+  names: readonly string[];
+  /** Named feature → its sparse index (`size + k`). */
+  byName: Map<string, number>;
+  /** Sparse index → weight slot, -1 while the feature is unknown. */
+  slots: Int32Array;
+  /** Slots of the feature index already mapped into `slots`. */
+  synced: number;
+  /** Slots of the row being resolved. */
+  idx: Int32Array;
+}
+
 /**
  * Generalised linear model over a growable Float64Array of weights, following River's `GLM._fit`
  * order: raw = w·x + b → loss gradient (clipped) → b -= interceptLr(t)·lg → optimizer step on
@@ -68,6 +84,7 @@ export abstract class GLM {
   private cumL1: Float64Array | null;
   private denseIdx: Int32Array | null = null;
   private denseLen = -1;
+  private sparse: SparseLayout | null = null;
 
   protected constructor(
     readonly options: GlmOptions,
@@ -233,6 +250,80 @@ export abstract class GLM {
       );
     }
     return this.denseLen;
+  }
+
+  /**
+   * Fixes the index space of `learnSparse`/`predictSparse` (see `SparseModel`). No feature is
+   * added here: as on the dict path, a feature gets its slot when first learned.
+   */
+  setSparseLayout(size: number, prefix: string, names: readonly string[] = []): void {
+    if (size + names.length > MAX_SPARSE_SIZE)
+      throw new RangeError(`a sparse layout holds at most ${MAX_SPARSE_SIZE} indices`);
+    this.sparse = {
+      size,
+      prefix,
+      names,
+      byName: new Map(names.map((name, k) => [name, size + k])),
+      slots: new Int32Array(size + names.length).fill(-1),
+      synced: 0,
+      idx: new Int32Array(16),
+    };
+  }
+
+  protected fitSparse(indices: Int32Array, values: Float64Array, n: number, y: number): void {
+    this.fit(this.resolveSparse(indices, n, true), values, n, y);
+  }
+
+  /** w·x + b, summed in the same order as {@link rawOne} on the dict. */
+  protected rawSparse(indices: Int32Array, values: Float64Array, n: number): number {
+    const idx = this.resolveSparse(indices, n, false);
+    const w = this.w;
+    let s = 0;
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!;
+      if (j >= 0) s += w[j]! * values[k]!;
+    }
+    return s + this.intercept;
+  }
+
+  /** Slots of sparse indices (-1: unknown); with `learn`, unknown ones get a slot by their name. */
+  private resolveSparse(indices: Int32Array, n: number, learn: boolean): Int32Array {
+    const sp = this.sparse;
+    if (sp === null) throw new RangeError('call setSparseLayout before learnSparse/predictSparse');
+    const fi = this.index;
+    if (fi.size !== sp.synced) this.syncSparse(sp);
+    if (sp.idx.length < n) sp.idx = new Int32Array(capacityFor(n));
+    const { idx, slots } = sp;
+    const len = slots.length;
+    for (let k = 0; k < n; k++) {
+      const i = indices[k]!;
+      if (!(i >= 0 && i < len))
+        throw new RangeError(`sparse index ${i} is outside the layout (0..${len - 1})`);
+      let j = slots[i]!;
+      if (j < 0 && learn) {
+        j = fi.add(i < sp.size ? sp.prefix + i : sp.names[i - sp.size]!);
+        slots[i] = j;
+        sp.synced = fi.size;
+      }
+      idx[k] = j;
+    }
+    return idx;
+  }
+
+  /** Maps the slots added since the last call (restored state, the dict path) into the layout. */
+  private syncSparse(sp: SparseLayout): void {
+    const names = this.index.names;
+    for (let j = sp.synced; j < names.length; j++) {
+      const name = names[j]!;
+      const named = sp.byName.get(name);
+      if (named !== undefined) sp.slots[named] = j;
+      else if (name.startsWith(sp.prefix)) {
+        const rest = name.slice(sp.prefix.length);
+        const b = Number(rest);
+        if (Number.isInteger(b) && b >= 0 && b < sp.size && String(b) === rest) sp.slots[b] = j;
+      }
+    }
+    sp.synced = names.length;
   }
 
   /** Weights by feature name (River's `weights`). */

@@ -29,6 +29,7 @@ export {
   PARegressorSpec,
 } from './passive-aggressive.js';
 export { SoftmaxRegression, SoftmaxRegressionOptions, SoftmaxRegressionSpec } from './softmax-regression.js';
+export { isSparseModel, MAX_SPARSE_SIZE, type SparseModel } from './sparse-model.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- each factory validates its own options */
 /**

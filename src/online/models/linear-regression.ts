@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DenseModel, Features, MiniBatchModel, ModelState, Regressor } from '../model.js';
 import { GLM, glmRefine, glmShape } from './glm.js';
+import type { SparseModel } from './sparse-model.js';
 
 /** Options of {@link LinearRegression}; defaults are River's. */
 export const LinearRegressionOptions = z.object(glmShape).strict().superRefine(glmRefine);
@@ -21,7 +22,7 @@ export const LinearRegressionSpec = z
  */
 export class LinearRegression
   extends GLM
-  implements Regressor, DenseModel<number>, MiniBatchModel<number, number>
+  implements Regressor, DenseModel<number>, SparseModel<number>, MiniBatchModel<number, number>
 {
   readonly kind = 'linear-regression';
 
@@ -53,6 +54,14 @@ export class LinearRegression
 
   predictDense(values: Float64Array): number {
     return this.rawDense(values);
+  }
+
+  learnSparse(indices: Int32Array, values: Float64Array, n: number, y: number): void {
+    this.fitSparse(indices, values, n, y);
+  }
+
+  predictSparse(indices: Int32Array, values: Float64Array, n: number): number {
+    return this.rawSparse(indices, values, n);
   }
 
   /** River's `learn_many`: one optimizer step on the batch's mean gradient. */

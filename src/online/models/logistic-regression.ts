@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isPositiveLabel } from '../model.js';
 import type { Classifier, DenseModel, Features, Label, MiniBatchModel, ModelState } from '../model.js';
 import { GLM, glmRefine, glmShape } from './glm.js';
+import type { SparseModel } from './sparse-model.js';
 
 const shape = {
   ...glmShape,
@@ -38,7 +39,7 @@ export function sigmoid(x: number): number {
  */
 export class LogisticRegression
   extends GLM
-  implements Classifier, DenseModel<Label>, MiniBatchModel<Label, Label | null>
+  implements Classifier, DenseModel<Label>, SparseModel<Label>, MiniBatchModel<Label, Label | null>
 {
   readonly kind = 'logistic-regression';
   private readonly wPos: number;
@@ -91,6 +92,14 @@ export class LogisticRegression
 
   predictDense(values: Float64Array): number {
     return sigmoid(this.rawDense(values));
+  }
+
+  learnSparse(indices: Int32Array, values: Float64Array, n: number, y: Label): void {
+    this.fitSparse(indices, values, n, isPositiveLabel(y) ? 1 : -1);
+  }
+
+  predictSparse(indices: Int32Array, values: Float64Array, n: number): number {
+    return sigmoid(this.rawSparse(indices, values, n));
   }
 
   /** River's `learn_many`: one optimizer step on the batch's mean gradient. */
