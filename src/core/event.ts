@@ -32,6 +32,8 @@ export interface RecordBatch {
   topic: string;
   partition: number;
   records: RawRecord[];
+  /** The partition's newest offset + 1 when the source knows it (Kafka), for consumer lag. */
+  highWatermark?: string;
 }
 
 /** Offsets to resume from per partition: the *next* offset to read (Kafka's commit convention). */

@@ -38,12 +38,21 @@ export function startObserving(
     : () => undefined;
   let lastDriftAt: number | null = null;
   let lastModelEvents = -1;
+  let lastLabelled = 0;
+  const alertCounts = new Map<string, { delivered: number; failedAttempts: number; deadLettered: number }>();
   const timer = setInterval(() => {
     const { pipeline: p, learner, drift } = run();
     if (p.stats.watermark !== null)
       metrics.watermarkDelay.set({ pipeline }, (Date.now() - p.stats.watermark) / 1000);
     if (learner) void observeModel(learner);
     if (drift) observeDrift(drift);
+    if (drift) observeAlerts(drift);
+    if (learner) {
+      const labelled = learner.stage.labelled;
+      const model = learner.stage.modelName;
+      if (labelled > lastLabelled) metrics.learnerUpdates.inc({ pipeline, model }, labelled - lastLabelled);
+      lastLabelled = labelled;
+    }
   }, 1_000);
   timer.unref();
 
@@ -83,6 +92,23 @@ export function startObserving(
       metrics.driftState.set({ pipeline, feature: f.feature }, STATE_VALUE[f.state]);
     }
     live?.publish('drift', { at: summary.evaluatedAt, features, summary });
+  }
+
+  /** Alert deliveries by channel and outcome, from the outboxes' counters. */
+  function observeAlerts(drift: DriftMonitorStage): void {
+    for (const outbox of drift.dispatcher?.outboxes ?? []) {
+      const channel = outbox.channel.name;
+      const prev = alertCounts.get(channel) ?? { delivered: 0, failedAttempts: 0, deadLettered: 0 };
+      const now = { ...outbox.stats };
+      const outcomes = [
+        ['sent', now.delivered - prev.delivered],
+        ['failed', now.failedAttempts - prev.failedAttempts],
+        ['dead_letter', now.deadLettered - prev.deadLettered],
+      ] as const;
+      for (const [outcome, delta] of outcomes)
+        if (delta > 0) metrics.alerts.inc({ pipeline, channel, outcome }, delta);
+      alertCounts.set(channel, now);
+    }
   }
 
   return () => {

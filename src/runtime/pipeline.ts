@@ -264,6 +264,10 @@ export class Pipeline {
     const last = batch.records[batch.records.length - 1];
     if (last !== undefined)
       this.positions[part] = String(Math.max(Number(last.offset) + 1, Number(this.positions[part] ?? 0)));
+    if (last !== undefined && batch.highWatermark !== undefined) {
+      const lag = Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1);
+      metrics.consumerLag.set({ pipeline: config.pipeline, partition: part }, lag);
+    }
     if (Number.isFinite(partMax)) tracker.observe(part, partMax);
     else tracker.addPartition(part);
     this.stats.records += batch.records.length;
@@ -303,6 +307,10 @@ export class Pipeline {
         { pipeline: this.parts.config.pipeline, window: w.spec.name },
         rows.length,
       );
+      // emit latency: wall time past the window's end (meaningful when event time tracks wall time)
+      const now = Date.now();
+      const latency = this.parts.metrics.windowEmitLatency.labels(this.parts.config.pipeline, w.spec.name);
+      for (const r of rows) if (!r.retracted) latency.observe(Math.max(0, (now - (r.end as number)) / 1000));
       this.parts.onRows?.(w.table.name, rows);
     }
   }

@@ -73,6 +73,7 @@ export class KafkaSource implements Source {
               value: m.value,
               ts: Number(m.timestamp),
             })),
+            highWatermark: batch.highWatermark,
           });
           this.lastDataAt = Date.now();
           this.consumed.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
