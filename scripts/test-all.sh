@@ -37,6 +37,12 @@ step "lint"
 npm run lint
 
 step "tests (unit + integration)"
-npx vitest run
+mkdir -p test-artifacts
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json
+# one plain closing line for tools that read it: "N passed, N failed, N skipped"
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+'
 
 step "all passed"
