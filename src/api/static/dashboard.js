@@ -243,19 +243,32 @@
   // Alerts, newest first.
   const alertsEl = $('alerts');
   const seenAlerts = new Set();
+  /** `x1 · psi 0.452 ≥ 0.25 · drift (critical)`: the facts an operator scans for. */
+  function describeAlert(a) {
+    const num = (v) =>
+      typeof v === 'number' ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)) : null;
+    const value = num(a.value);
+    const threshold = num(a.threshold);
+    const score = value === null ? '' : ` ${value}${threshold === null ? '' : ` vs ${threshold}`}`;
+    const parts = [
+      a.feature,
+      `${a.measure || ''}${score}`.trim(),
+      `${a.state || ''}${a.severity ? ` (${a.severity})` : ''}`,
+    ];
+    return parts.filter(Boolean).join(' · ');
+  }
+
   function addAlert(a, atTop) {
     if (seenAlerts.has(a.id)) return;
     seenAlerts.add(a.id);
     const li = document.createElement('li');
     li.dataset.alertId = a.id;
     if (a.state) li.dataset.state = a.state;
-    const at = a.at || a.raisedAt || a.evaluatedAt || a.ts;
+    const at = a.eventTime || a.at || a.raisedAt || a.evaluatedAt || a.ts;
     const time = document.createElement('time');
-    time.textContent = at ? new Date(at).toLocaleTimeString() : '';
+    time.textContent = at ? new Date(at).toISOString().replace('T', ' ').slice(0, 19) : '';
     const text = document.createElement('span');
-    const { id: _id, ...rest } = a;
-    text.textContent =
-      a.message || `${a.feature ? `${a.feature}: ` : ''}${a.state || ''} ${JSON.stringify(rest)}`.trim();
+    text.textContent = a.message || describeAlert(a);
     li.append(time, text);
     if (atTop) alertsEl.prepend(li);
     else alertsEl.append(li);
