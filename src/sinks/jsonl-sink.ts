@@ -1,4 +1,5 @@
 import { open, mkdir, readFile, type FileHandle } from 'node:fs/promises';
+import { syncDir } from '../core/durable-fs.js';
 import { join } from 'node:path';
 import type { JsonlSinkConfig } from '../core/config/sinks.js';
 import { StreamlearnError } from '../core/errors.js';
@@ -189,14 +190,6 @@ async function dropTornTail(handle: FileHandle): Promise<void> {
 }
 
 /** fsyncs a folder so a newly created file's entry survives a crash. */
-async function syncDir(dir: string): Promise<void> {
-  const h = await open(dir, 'r');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-}
 
 function sinkError(message: string, cause: unknown, retriable?: boolean): StreamlearnError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StreamlearnError } from '../core/errors.js';
 import { sleep } from '../core/retry.js';
@@ -15,6 +15,7 @@ import {
   versionNotFound,
   type VersionedCheckpointStore,
 } from './versioned.js';
+import { syncFile, unlinkQuiet, writeAtomic, writeSynced } from '../core/durable-fs.js';
 
 export interface FileStoreOptions {
   /** Root folder; one sub-folder per checkpoint name. */
@@ -335,54 +336,5 @@ async function readBytes(path: string): Promise<Uint8Array | null> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
-  }
-}
-
-async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
-  const fh = await open(path, 'wx');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Temp file, fsync, rename, fsync the folder: after a crash the file is the old or the new one, whole. */
-async function writeAtomic(dir: string, file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = join(dir, `.tmp-${randomUUID()}`);
-  try {
-    await writeSynced(tmp, data);
-    await rename(tmp, join(dir, file));
-  } catch (err) {
-    await unlinkQuiet(tmp);
-    throw err;
-  }
-  await syncDir(dir);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function unlinkQuiet(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }

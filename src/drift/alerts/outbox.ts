@@ -1,4 +1,5 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { syncDir } from '../../core/durable-fs.js';
 import { join } from 'node:path';
 import { isRetriable } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -294,14 +295,5 @@ async function readText(path: string): Promise<string> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw err;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
