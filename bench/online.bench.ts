@@ -1,7 +1,8 @@
 /**
  * Online learning hot paths next to River's, on the same data in the same run:
  * logistic regression learnOne on 32 dense features (dense fast path and dict path), on hashed
- * sparse features (~20 active of 2^18 buckets through the feature hasher), predictOne, and the
+ * sparse features (~20 active of 2^18 buckets through the feature hasher, as dicts and through the
+ * sparse path), predictOne, and the
  * whole learner stage (predict → metrics → learn per event).
  *
  * Run: npx tsx bench/online.bench.ts   (writes bench/results/online.json)
@@ -18,6 +19,7 @@ import { OnlineLearner } from '../src/online/learner/learner.js';
 import type { Features } from '../src/online/model.js';
 import { LogisticRegression } from '../src/online/models/index.js';
 import { FeatureHasher } from '../src/online/preprocessing/index.js';
+import { HASHED_KEY_PREFIX } from '../src/online/preprocessing/feature-hasher.js';
 import { MemoryCheckpointStore } from '../src/state/memory-store.js';
 import { BENCH_DIR, compared, single, writeResults, type Figure } from './lib/results.js';
 
@@ -109,6 +111,17 @@ const hashedModel = new LogisticRegression({ optimizer: sgd });
 const sparseLearn = rate(ROWS, () => {
   for (let i = 0; i < ROWS; i++) hashedModel.learnOne(hasher.transformOne(sparseX[i]!), sparseLabels[i]!);
 });
+// the same rows through the sparse path: transformSparse into reused typed arrays + learnSparse
+const sparsePathModel = new LogisticRegression({ optimizer: sgd });
+sparsePathModel.setSparseLayout(N_FEATURES, HASHED_KEY_PREFIX);
+const sparseIdx = new Int32Array(SPARSE_FIELDS);
+const sparseVals = new Float64Array(SPARSE_FIELDS);
+const sparsePathLearn = rate(ROWS, () => {
+  for (let i = 0; i < ROWS; i++) {
+    const n = hasher.transformSparse(sparseX[i]!, sparseIdx, sparseVals);
+    sparsePathModel.learnSparse(sparseIdx, sparseVals, n, sparseLabels[i]!);
+  }
+});
 
 // the learner stage: predict, six metrics overall and rolling, learn — per event
 const config = parseConfig(
@@ -166,6 +179,13 @@ const figures: Figure[] = [
     `River ${river.version} FeatureHasher | LogReg`,
     river.sparse_learn,
     '≥ 50× River',
+  ),
+  compared(
+    'learnOne hashed ~20 of 2^18 (transformSparse + learnSparse)',
+    sparsePathLearn,
+    'updates/s',
+    `River ${river.version} FeatureHasher | LogReg`,
+    river.sparse_learn,
   ),
   compared(
     'predictOne dense-32 (predictDense)',

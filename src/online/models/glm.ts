@@ -8,6 +8,7 @@ import {
   makeScheduler,
   optimizerFromState,
 } from '../optimizers/index.js';
+import { SGD } from '../optimizers/index.js';
 import type { Optimizer, OptimizerOptions, Scheduler } from '../optimizers/index.js';
 import { MAX_SPARSE_SIZE } from './sparse-model.js';
 
@@ -83,8 +84,14 @@ export abstract class GLM {
   private maxCumL1 = 0;
   private cumL1: Float64Array | null;
   private denseIdx: Int32Array | null = null;
+  /** No name repeats in the dense layout. */
+  private denseDistinct = true;
   private denseLen = -1;
   private sparse: SparseLayout | null = null;
+  /** The optimizer when it is SGD and there is no L1 penalty: `fit` then runs one fused loop. */
+  private readonly sgd: SGD | null;
+  /** `l2` is +0, so the fused loop may leave out the `l2 * w` term (see `fitSgdIndexed`). */
+  private readonly noL2: boolean;
 
   protected constructor(
     readonly options: GlmOptions,
@@ -116,6 +123,8 @@ export abstract class GLM {
       this.optimizer = makeOptimizer(options.optimizer, this.index.capacity);
       this.cumL1 = this.l1 !== 0 ? new Float64Array(this.index.capacity) : null;
     }
+    this.sgd = this.optimizer instanceof SGD && this.cumL1 === null ? this.optimizer : null;
+    this.noL2 = Object.is(this.l2, 0);
   }
 
   /** d loss / d raw for target `y` (already numeric), before clipping. */
@@ -146,10 +155,17 @@ export abstract class GLM {
   protected fitOne(x: Features, y: number): void {
     const fi = this.index;
     const n = fi.resolve(x, true);
-    this.fit(fi.idx, fi.vals, n, y);
+    this.fit(fi.idx, fi.vals, n, y, true);
   }
 
-  private fit(idx: Int32Array | null, vals: Float64Array, n: number, y: number): void {
+  /** `distinct`: no slot repeats in `idx` (the keys of a dict), which `fitSgdIndexed` relies on. */
+  private fit(idx: Int32Array | null, vals: Float64Array, n: number, y: number, distinct: boolean): void {
+    const sgd = this.sgd;
+    if (sgd !== null) {
+      if (idx === null) this.fitSgdDirect(sgd, vals, n, y);
+      else this.fitSgdIndexed(sgd, idx, vals, n, y, distinct);
+      return;
+    }
     const w = this.w;
     let s = 0;
     if (idx === null) for (let k = 0; k < n; k++) s += w[k]! * vals[k]!;
@@ -158,6 +174,67 @@ export abstract class GLM {
     const clip = this.clip;
     lg = Math.max(Math.min(lg, clip), -clip);
     this.applyStep(idx, vals, n, lg, lg);
+  }
+
+  /*
+   * `fit` + `applyStep` + `SGD.step` fused into one function for slots 0..n-1: the same floating-
+   * point operations in the same order (so the same bits), without the calls in between. The
+   * rates are read once per step, before the iteration count moves, as `applyStep` does.
+   */
+  private fitSgdDirect(sgd: SGD, vals: Float64Array, n: number, y: number): void {
+    const w = this.w;
+    let s = 0;
+    for (let k = 0; k < n; k++) s += w[k]! * vals[k]!;
+    let lg = this.lossGradient(y, s + this.intercept);
+    const clip = this.clip;
+    lg = Math.max(Math.min(lg, clip), -clip);
+    const t = sgd.nIterations;
+    this.intercept -= this.interceptLr.get(t) * lg;
+    const lr = sgd.rateAt(t);
+    const l2 = this.l2;
+    // See `fitSgdIndexed` for when the `l2 * w` term can be left out.
+    if (this.noL2 && s - s === 0) for (let k = 0; k < n; k++) w[k] = w[k]! - lr * (vals[k]! * lg);
+    else for (let k = 0; k < n; k++) w[k] = w[k]! - lr * (vals[k]! * lg + l2 * w[k]!);
+    sgd.nIterations = t + 1;
+  }
+
+  /** {@link fitSgdDirect} for the slots `idx[0..n)`. */
+  private fitSgdIndexed(
+    sgd: SGD,
+    idx: Int32Array,
+    vals: Float64Array,
+    n: number,
+    y: number,
+    distinct: boolean,
+  ): void {
+    const w = this.w;
+    let s = 0;
+    for (let k = 0; k < n; k++) s += w[idx[k]!]! * vals[k]!;
+    let lg = this.lossGradient(y, s + this.intercept);
+    const clip = this.clip;
+    lg = Math.max(Math.min(lg, clip), -clip);
+    const t = sgd.nIterations;
+    this.intercept -= this.interceptLr.get(t) * lg;
+    const lr = sgd.rateAt(t);
+    const l2 = this.l2;
+    // With l2 = +0 and every w[j] finite, `0 * w[j]` is ±0 and adding it changes g = x·lg at most
+    // in the sign of a zero g, which `w[j] - lr * g` never shows (it could only with w[j] = -0,
+    // and then `0 * w[j]` is -0 and g keeps its sign). A finite dot product `s` proves every
+    // touched weight finite (an infinite one makes s infinite or NaN), so the term is dropped
+    // exactly when it cannot change a bit. A repeated slot would be updated twice and could turn
+    // infinite in between, hence `distinct`.
+    if (this.noL2 && distinct && s - s === 0) {
+      for (let k = 0; k < n; k++) {
+        const j = idx[k]!;
+        w[j] = w[j]! - lr * (vals[k]! * lg);
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        const j = idx[k]!;
+        w[j] = w[j]! - lr * (vals[k]! * lg + l2 * w[j]!);
+      }
+    }
+    sgd.nIterations = t + 1;
   }
 
   // Intercept update, optimizer step on g = vals·scale + l2·w, then the cumulative L1 penalty.
@@ -226,11 +303,12 @@ export abstract class GLM {
     for (let k = 0; k < idx.length; k++) if (idx[k] !== k) identity = false;
     // With the layout at slots 0..d-1 the loops index directly and skip the indirection.
     this.denseIdx = identity ? null : idx;
+    this.denseDistinct = new Set(idx).size === idx.length;
     this.denseLen = idx.length;
   }
 
   protected fitDense(values: Float64Array, y: number): void {
-    this.fit(this.denseIdx, values, this.checkDense(values), y);
+    this.fit(this.denseIdx, values, this.checkDense(values), y, this.denseDistinct);
   }
 
   protected rawDense(values: Float64Array): number {
@@ -271,7 +349,8 @@ export abstract class GLM {
   }
 
   protected fitSparse(indices: Int32Array, values: Float64Array, n: number, y: number): void {
-    this.fit(this.resolveSparse(indices, n, true), values, n, y);
+    // indices are distinct by contract, but the fused loop must not depend on callers keeping it
+    this.fit(this.resolveSparse(indices, n, true), values, n, y, false);
   }
 
   /** w·x + b, summed in the same order as {@link rawOne} on the dict. */

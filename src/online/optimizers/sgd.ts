@@ -16,6 +16,11 @@ export class SGD implements Optimizer {
     return this.lr.get(this.nIterations);
   }
 
+  /** The learning rate at iteration `t`. */
+  rateAt(t: number): number {
+    return this.lr.get(t);
+  }
+
   grow(): void {}
 
   step(
