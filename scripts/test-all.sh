@@ -18,7 +18,9 @@ if [[ "${STOP_SERVICES:-0}" == 1 ]]; then
   trap 'step "stopping services"; scripts/services.sh down || true' EXIT
 fi
 
-if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# (node-rdkafka is an optional dependency the demo may skip; the tests need it built)
+if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json \
+  || ! -f node_modules/node-rdkafka/build/Release/node-librdkafka.node ]]; then
   step "npm ci"
   npm ci --no-audit --no-fund
 fi
