@@ -35,3 +35,34 @@ export async function ensureTopic(kafka: Kafka, topic: string, partitions: numbe
     await admin.disconnect();
   }
 }
+
+/**
+ * Whether a consumer-group member has read its topic to the end: it holds every partition and its
+ * position (what it handed out, or the group's committed offset) reaches each partition's end.
+ * Idle alone is not end of input: after a crash the dead member keeps its partitions until its
+ * session times out, and a pipeline busy writing is idle too.
+ */
+export async function readToEnd(
+  kafka: Kafka,
+  topic: string,
+  groupId: string,
+  assigned: ReadonlySet<number>,
+  consumed: ReadonlyMap<number, bigint>,
+): Promise<boolean> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return ends.every((end) => {
+      if (!assigned.has(end.partition)) return false;
+      const c = BigInt(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1');
+      const handedOut = consumed.get(end.partition) ?? -1n;
+      return (handedOut > c ? handedOut : c) >= BigInt(end.high);
+    });
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -5,7 +5,7 @@ import type { Positions, RecordBatch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import { sleep } from '../../core/retry.js';
 import type { PartitionListener, Source } from '../source.js';
-import { createKafka, ensureTopic } from './kafka-client.js';
+import { createKafka, ensureTopic, readToEnd } from './kafka-client.js';
 
 /** Batches buffered between the consumer and the pipeline; beyond it the consumer waits. */
 const MAX_QUEUED_BATCHES = 4;
@@ -131,24 +131,7 @@ export class KafkaSource implements Source {
   private async caughtUp(): Promise<boolean> {
     if (Date.now() - this.lastEndCheck < 1000) return false;
     this.lastEndCheck = Date.now();
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      const ends = await admin.fetchTopicOffsets(this.cfg.topic);
-      const [committed] = await admin.fetchOffsets({ groupId: this.cfg.groupId, topics: [this.cfg.topic] });
-      return ends.every((end) => {
-        if (!this.assigned.has(end.partition)) return false;
-        const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-        const position = [this.consumed.get(end.partition) ?? -1n, BigInt(c)].reduce((a, b) =>
-          a > b ? a : b,
-        );
-        return position >= BigInt(end.high);
-      });
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    return readToEnd(this.kafka, this.cfg.topic, this.cfg.groupId, this.assigned, this.consumed);
   }
 
   async commit(positions: Positions): Promise<void> {

@@ -4,7 +4,8 @@ import { StreamlearnError } from '../../core/errors.js';
 import type { Positions, RawRecord, RecordBatch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import type { PartitionListener, Source } from '../source.js';
-import { createKafka, ensureTopic } from './kafka-client.js';
+import type { Kafka } from 'kafkajs';
+import { createKafka, ensureTopic, readToEnd } from './kafka-client.js';
 
 /** Messages asked of librdkafka per `consume` call (it returns fewer when the poll times out). */
 const CONSUME_BATCH = 5_000;
@@ -80,21 +81,24 @@ export class RdkafkaSource implements Source {
   private closed = false;
   private paused = false;
   private lastDataAt = Date.now();
+  private readonly admin: Kafka;
+  /** Partitions held (from the latest rebalance) and the next offset handed out per partition. */
+  private assigned = new Set<number>();
+  private readonly consumed = new Map<number, bigint>();
+  private lastEndCheck = 0;
 
   constructor(
     private readonly cfg: KafkaSourceConfig,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    // topic creation and end-of-input checks through the kafkajs admin, as the kafkajs source does
+    this.admin = createKafka(cfg.brokers, cfg.clientId, logger);
+  }
 
   async start(_positions?: Positions, listener?: PartitionListener): Promise<void> {
     const rd = loadRdkafka();
     try {
-      // topic creation through the kafkajs admin (a hard dependency), as the kafkajs source does
-      await ensureTopic(
-        createKafka(this.cfg.brokers, this.cfg.clientId, this.logger),
-        this.cfg.topic,
-        this.cfg.createPartitions,
-      );
+      await ensureTopic(this.admin, this.cfg.topic, this.cfg.createPartitions);
       const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS } = rd.CODES.ERRORS;
       const consumer: RdConsumer = new rd.KafkaConsumer(
         {
@@ -109,6 +113,9 @@ export class RdkafkaSource implements Source {
             const parts = assignment.map(({ topic, partition }) => ({ topic, partition }));
             if (err.code === ERR__ASSIGN_PARTITIONS) {
               consumer.assign(assignment);
+              this.assigned = new Set(
+                parts.filter((p) => p.topic === this.cfg.topic).map((p) => p.partition),
+              );
               if (this.paused) consumer.pause(parts);
               void listener?.onAssigned?.(parts);
             } else if (err.code === ERR__REVOKE_PARTITIONS) {
@@ -142,7 +149,12 @@ export class RdkafkaSource implements Source {
       const batch = this.ready.shift();
       if (batch) return batch;
       if (this.closed || !this.consumer) return null;
-      if (this.cfg.stopWhenIdleMs > 0 && Date.now() - this.lastDataAt >= this.cfg.stopWhenIdleMs) return null;
+      if (
+        this.cfg.stopWhenIdleMs > 0 &&
+        Date.now() - this.lastDataAt >= this.cfg.stopWhenIdleMs &&
+        (await this.caughtUp())
+      )
+        return null;
       if (this.paused) {
         await new Promise((r) => setTimeout(r, HEARTBEAT_MS));
         return { topic: this.cfg.topic, partition: -1, records: [] };
@@ -185,7 +197,18 @@ export class RdkafkaSource implements Source {
       };
       batch.records.push(record);
     }
-    for (const b of byPartition.values()) this.ready.push(b);
+    for (const b of byPartition.values()) {
+      this.ready.push(b);
+      const last = b.records[b.records.length - 1]!;
+      this.consumed.set(b.partition, BigInt(last.offset) + 1n);
+    }
+  }
+
+  /** End of input for `stopWhenIdleMs` (see {@link readToEnd}), checked at most once a second. */
+  private async caughtUp(): Promise<boolean> {
+    if (Date.now() - this.lastEndCheck < 1000) return false;
+    this.lastEndCheck = Date.now();
+    return readToEnd(this.admin, this.cfg.topic, this.cfg.groupId, this.assigned, this.consumed);
   }
 
   async commit(positions: Positions): Promise<void> {
