@@ -107,14 +107,6 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
     return registers;
   };
 
-  /** The registers as dense bytes, without changing the state's form. */
-  const denseOf = (state: HllState): Uint8Array => {
-    if (state.registers !== null) return state.registers;
-    const registers = new Uint8Array(m);
-    for (let i = 0; i < state.size; i++) registers[state.sparse![i]! >>> 6] = state.sparse![i]! & 63;
-    return registers;
-  };
-
   return {
     fn: 'distinct',
     resultType: 'int64',
@@ -154,14 +146,23 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
       }
       return estimate(histogram, m, q);
     },
-    // One format whatever the form (checkpoints stay readable across versions): dense, base64.
+    // Two forms, as in memory: sparse entries (`s`, a few bytes for a small group, so checkpoints of
+    // many groups stay small) or dense registers (`r`); both base64. Either is read back.
     toJSON: (state): Json => {
-      const registers = denseOf(state);
+      if (state.registers === null) {
+        const entries = state.sparse === null ? new Uint32Array(0) : state.sparse.subarray(0, state.size);
+        const le = Buffer.alloc(entries.length * 4);
+        for (let i = 0; i < entries.length; i++) le.writeUInt32LE(entries[i]!, i * 4);
+        return { p, s: le.toString('base64') };
+      }
+      const registers = state.registers;
       return { p, r: Buffer.from(registers.buffer, registers.byteOffset, m).toString('base64') };
     },
     fromJSON(json) {
       const stored = finiteField(json, 'p');
       if (stored !== p) throw badState(`distinct sketch has precision ${stored}, this aggregate uses ${p}`);
+      const sparseText = field(json, 's');
+      if (sparseText !== undefined) return fromSparse(sparseText);
       const r = field(json, 'r');
       if (typeof r !== 'string') throw badState('distinct registers must be a base64 string');
       const bytes = Buffer.from(r, 'base64');
@@ -178,6 +179,25 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
       return state;
     },
   };
+
+  /** Sparse entries back, checked: sorted, distinct registers in range, ranks 1..64−p. */
+  function fromSparse(text: unknown): HllState {
+    if (typeof text !== 'string') throw badState('distinct sparse entries must be a base64 string');
+    const bytes = Buffer.from(text, 'base64');
+    if (bytes.length % 4 !== 0) throw badState('distinct sparse entries must be whole 32-bit words');
+    const used = bytes.length / 4;
+    if (used > maxSparse) throw badState(`distinct sketch has ${used} sparse entries, at most ${maxSparse}`);
+    const entries = new Uint32Array(used);
+    for (let i = 0; i < used; i++) {
+      const e = bytes.readUInt32LE(i * 4);
+      const index = e >>> 6;
+      const rank = e & 63;
+      if (index >= m || rank === 0 || (i > 0 && index <= entries[i - 1]! >>> 6))
+        throw badState('distinct sparse entries are corrupt');
+      entries[i] = e;
+    }
+    return { registers: null, sparse: used > 0 ? entries : null, size: used };
+  }
 }
 
 /**

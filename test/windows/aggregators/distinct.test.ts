@@ -62,12 +62,19 @@ describe('distinct (HyperLogLog)', () => {
     expect(agg.result(agg.create())).toBe(0);
   });
 
-  it('serialises registers as base64 and rejects a mismatched precision', () => {
-    const s = agg.add(agg.create(), 'x');
-    const json = agg.toJSON(s) as { p: number; r: string };
-    expect(json.p).toBe(14);
-    expect(Buffer.from(json.r, 'base64')).toHaveLength(1 << 14);
-    expect(() => distinct({ accuracy: 12 }).fromJSON(json)).toThrow(/precision/);
+  it('serialises small sketches sparse and large ones as dense registers, and rejects a mismatched precision', () => {
+    const small = agg.add(agg.create(), 'x');
+    const sparse = agg.toJSON(small) as { p: number; s: string };
+    expect(sparse.p).toBe(14);
+    expect(Buffer.from(sparse.s, 'base64')).toHaveLength(4); // one register: a checkpoint of many groups stays small
+    expect(agg.result(agg.fromJSON(JSON.parse(JSON.stringify(sparse))))).toBe(1);
+    let big = agg.create();
+    for (let i = 0; i < 50_000; i++) big = agg.add(big, `v${i}`);
+    const dense = agg.toJSON(big) as { p: number; r: string };
+    expect(Buffer.from(dense.r, 'base64')).toHaveLength(1 << 14);
+    expect(agg.result(agg.fromJSON(dense))).toBe(agg.result(big));
+    expect(() => distinct({ accuracy: 12 }).fromJSON(sparse)).toThrow(/precision/);
+    expect(() => agg.fromJSON({ p: 14, s: Buffer.from([1, 2, 3]).toString('base64') })).toThrow(/32-bit/);
   });
 
   it('rejects a precision outside 4..18', () => {
