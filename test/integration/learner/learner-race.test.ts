@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnJsonLines, type JsonLinesChild } from '../helpers/child-process.js';
 import { parseConfig } from '../../../src/core/config/index.js';
 import type { StreamlearnError } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/core/logger.js';
@@ -194,56 +194,12 @@ describe('model versions on Redis', () => {
   });
 });
 
-type Event = Record<string, unknown> & { event: string };
-
-function learner(
-  children: ChildProcess[],
-  env: Record<string, string>,
-): {
-  proc: ChildProcess;
-  events: Event[];
-  waitFor: (match: (e: Event) => boolean, timeoutMs: number) => Promise<Event>;
-} {
-  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    cwd: ROOT,
-    env: { ...process.env, REDIS_URL, TTL_MS: '1500', INTERVAL_MS: '100', ROUND: String(ROUND), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(proc);
-  const events: Event[] = [];
-  const waiters = new Set<() => void>();
-  let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
-    try {
-      events.push(JSON.parse(line) as Event);
-    } catch {
-      events.push({ event: 'text', line });
-    }
-    for (const wake of waiters) wake();
-  });
-  const waitFor = (match: (e: Event) => boolean, timeoutMs: number): Promise<Event> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const found = events.find(match);
-        if (!found) return;
-        cleanup();
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `${env.OWNER}: no matching event within ${timeoutMs} ms; events: ${JSON.stringify(events.slice(-5))}; stderr: ${stderr.slice(-2000)}`,
-          ),
-        );
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-    });
-  return { proc, events, waitFor };
+function learner(children: ChildProcess[], env: Record<string, string>): JsonLinesChild {
+  return spawnJsonLines(
+    FIXTURE,
+    ROOT,
+    { REDIS_URL, TTL_MS: '1500', INTERVAL_MS: '100', ROUND: String(ROUND), ...env },
+    children,
+    env.OWNER,
+  );
 }
