@@ -20,7 +20,7 @@ import {
 import type { Json } from '../windows/aggregator.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { Metrics } from './metrics.js';
-import type { Stage } from './stage.js';
+import type { EventOrigin, Stage } from './stage.js';
 
 export interface PipelineParts {
   config: PipelineConfig;
@@ -215,6 +215,7 @@ export class Pipeline {
     let partMax = tracker.partitionMax(part);
     let watermark = tracker.current;
     const stages = this.stages;
+    const origin: EventOrigin = { partition: part, offset: '' }; // one per batch: no allocation per event
     let accepted = 0;
     let rejected = 0;
     let late = 0;
@@ -229,7 +230,10 @@ export class Pipeline {
       }
       const event = decoded.event;
       accepted++;
-      for (const stage of stages) stage.onEvent(event, { partition: part, offset: record.offset }, watermark);
+      if (stages.length > 0) {
+        origin.offset = record.offset;
+        for (const stage of stages) stage.onEvent(event, origin, watermark);
+      }
       for (const w of this.windows) {
         const outcome = w.operator.add(event, watermark);
         if (outcome.accepted) continue;

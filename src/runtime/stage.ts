@@ -22,7 +22,10 @@ export interface Stage {
   readonly name: string;
   /** Tables the stage writes (created by the runtime before the first event). */
   tables(): TableSpec[];
-  /** Called for each accepted event, in order. `watermark` is the pipeline watermark before it. */
+  /**
+   * Called for each accepted event, in order. `watermark` is the pipeline watermark before it.
+   * `origin` is reused from event to event: copy its fields, never keep the object.
+   */
   onEvent(event: Event, origin: EventOrigin, watermark: number): void;
   /** Called when the watermark moves (after a batch, and at end of input with +Infinity). */
   onWatermark?(watermark: number): void;
