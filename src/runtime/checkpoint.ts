@@ -11,6 +11,8 @@ export interface WindowCheckpoint {
   windows: Record<string, Json>;
   /** Learner, drift monitor and other stages, by name. */
   stages?: Record<string, Json>;
+  /** Events consumed but not yet handed to the stages (waiting for the watermark), in order. */
+  heldForStages?: Json;
   eventsSeen: number;
 }
 

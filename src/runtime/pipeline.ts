@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { PipelineConfig } from '../core/config/index.js';
-import { positionKey, type Positions, type RecordBatch } from '../core/event.js';
+import { positionKey, type Event, type Positions, type RecordBatch } from '../core/event.js';
 import { StreamlearnError, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { retry } from '../core/retry.js';
@@ -19,6 +19,7 @@ import {
 } from '../windows/index.js';
 import type { Json } from '../windows/aggregator.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { EventTimeOrder } from './event-time-order.js';
 import type { Metrics } from './metrics.js';
 import type { EventOrigin, Stage } from './stage.js';
 
@@ -90,6 +91,16 @@ export class Pipeline {
   private lastCheckpointAt = 0;
   private crashed = false;
   private readonly now: () => number;
+  /** Stages see events in event-time order, released by the watermark (see EventTimeOrder). */
+  private readonly stageOrder = new EventTimeOrder();
+  private readonly origin: EventOrigin = { partition: '', offset: '' }; // reused: no allocation per event
+  private readonly deliverToStages = (event: Event, partition: string, offset: string): void => {
+    const origin = this.origin;
+    origin.partition = partition;
+    origin.offset = offset;
+    for (const stage of this.stages) stage.onEvent(event, origin, this.releaseWatermark);
+  };
+  private releaseWatermark = Number.NEGATIVE_INFINITY;
   /** Last failure per dependency, cleared on success (for /readyz). */
   readonly health = new Map<'source' | 'sink' | 'checkpoint', string | null>();
 
@@ -214,8 +225,7 @@ export class Pipeline {
     const ooo = tracker.outOfOrderness;
     let partMax = tracker.partitionMax(part);
     let watermark = tracker.current;
-    const stages = this.stages;
-    const origin: EventOrigin = { partition: part, offset: '' }; // one per batch: no allocation per event
+    const order = this.stages.length > 0 ? this.stageOrder : null;
     let accepted = 0;
     let rejected = 0;
     let late = 0;
@@ -230,10 +240,7 @@ export class Pipeline {
       }
       const event = decoded.event;
       accepted++;
-      if (stages.length > 0) {
-        origin.offset = record.offset;
-        for (const stage of stages) stage.onEvent(event, origin, watermark);
-      }
+      if (order !== null) order.push(part, record.offset, event);
       for (const w of this.windows) {
         const outcome = w.operator.add(event, watermark);
         if (outcome.accepted) continue;
@@ -263,6 +270,7 @@ export class Pipeline {
         const candidate = Math.min(othersMin, partMax) - ooo;
         if (candidate > watermark) watermark = candidate;
       }
+      if (order !== null && order.nextTs < watermark) this.releaseToStages(watermark);
       if (watermark >= this.deadline()) this.emit(watermark);
     }
     const last = batch.records[batch.records.length - 1];
@@ -296,9 +304,16 @@ export class Pipeline {
     return d;
   }
 
+  /** Hands the stages every held event the watermark `wm` has passed, in event-time order. */
+  private releaseToStages(wm: number): void {
+    this.releaseWatermark = wm;
+    this.stageOrder.release(wm, this.deliverToStages);
+  }
+
   /** Fires what `wm` allows and queues the rows for the sink. */
   private emit(wm: number): void {
     this.stats.watermark = Number.isFinite(wm) ? wm : this.stats.watermark;
+    if (this.stageOrder.nextTs < wm) this.releaseToStages(wm);
     for (const stage of this.stages) stage.onWatermark?.(wm);
     for (const w of this.windows) {
       const rows = w.operator.advance(wm);
@@ -364,6 +379,7 @@ export class Pipeline {
       watermark: this.watermarks.toJSON() as unknown as Json,
       windows,
       stages,
+      heldForStages: this.stageOrder.toJSON(),
       eventsSeen: this.stats.records,
     });
     const lease = this.keeper?.lease;
@@ -401,6 +417,7 @@ export class Pipeline {
       const state = cp.stages?.[stage.name];
       if (state !== undefined) stage.restore(state);
     }
+    this.stageOrder.restore(cp.heldForStages);
     this.watermarks.restore(cp.watermark as unknown as Parameters<WatermarkTracker['restore']>[0]);
     this.restoredPositions = cp.positions;
     Object.assign(this.positions, cp.positions);

@@ -11,7 +11,9 @@ export interface EventOrigin {
 
 /**
  * A consumer of decoded events inside the pipeline, beside the windows: the online learner and the
- * drift monitor are stages. The runtime feeds every accepted event to every stage in input order,
+ * drift monitor are stages. The runtime feeds every accepted event to every stage in event-time
+ * order (ties by partition, then offset), each once the watermark has passed it — the same order
+ * in every run, whatever the partitions' interleaving (see EventTimeOrder),
  * collects the rows stages produce for the sink, and checkpoints all stages together with the
  * source positions (one atomic checkpoint), so a restart neither re-learns nor skips an event.
  *
@@ -23,7 +25,7 @@ export interface Stage {
   /** Tables the stage writes (created by the runtime before the first event). */
   tables(): TableSpec[];
   /**
-   * Called for each accepted event, in order. `watermark` is the pipeline watermark before it.
+   * Called for each accepted event, in event-time order. `watermark` is the watermark that released it.
    * `origin` is reused from event to event: copy its fields, never keep the object.
    */
   onEvent(event: Event, origin: EventOrigin, watermark: number): void;
