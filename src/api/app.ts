@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { apiSchema, resolveApiKeys, type ApiConfigInput } from '../core/config/api.js';
 import type { ServiceContext } from './context.js';
-import { installErrorHandler } from './errors.js';
+import { answerClientError, answerFrameworkError, installErrorHandler } from './errors.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { installDocs } from './routes/docs.js';
@@ -62,6 +62,9 @@ export async function buildApp(
     bodyLimit: config.bodyLimit,
     // Unknown body and query fields are errors (400), not silently dropped; query numbers coerce.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    // what Fastify and Node refuse before routing answers `{code, message}` like every other error
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   // Response schemas document the API; answers are plain JSON.stringify, so no field is ever dropped.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -89,6 +92,9 @@ export async function buildApp(
       methods: ['GET', 'POST'],
       allowedHeaders: ['content-type', 'x-api-key', 'authorization', 'last-event-id'],
       maxAge: 600,
+      // an OPTIONS without Origin or Access-Control-Request-Method is no preflight: 204, not a
+      // text/plain 400 outside our error format (CORS headers still go only to allowed origins)
+      strictPreflight: false,
     });
   }
   installSecurity(app, { keys, limiter });

@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, StreamlearnError, type ErrorCode } from '../core/errors.js';
 
 /**
@@ -25,6 +26,39 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     send(reply, 'SL_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: what it refuses before routing (a malformed percent-escape in the
+ * path, a path parameter over `maxParamLength`) answers `{code, message}` too, not Fastify's shape.
+ */
+export function answerFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void send(
+    reply,
+    'SL_ERR_VALIDATION',
+    err.message.length > 300 ? `${err.message.slice(0, 300)}…` : err.message,
+  );
+}
+
+/**
+ * Fastify's `clientErrorHandler`: bytes Node's HTTP parser rejects (bad request line or header,
+ * headers over the size limit, a request not complete in time) get our 400 before the socket closes.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const message =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? 'request headers are too large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'the request was not complete in time'
+        : 'malformed HTTP request';
+  const body = JSON.stringify({ code: 'SL_ERR_VALIDATION', message });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${ERROR_CODES.SL_ERR_VALIDATION.status} Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
 }
 
 function send(reply: { status(n: number): { send(b: unknown): unknown } }, code: ErrorCode, message: string) {

@@ -60,6 +60,8 @@ export const streamRoutes: FastifyPluginAsync<{ ctx: ServiceContext }> = async (
         'x-accel-buffering': 'no',
         ...corsHeaders(reply.getHeaders()),
       });
+      // a HEAD answer has no body, so Node would hold these headers until end(): send them and close
+      if (request.method === 'HEAD') return void res.end();
       res.write('retry: 2000\n\n');
       open.add(res);
       ctx.metrics.sseClients.inc();
