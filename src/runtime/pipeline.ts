@@ -18,7 +18,8 @@ import {
   type WindowSpec,
 } from '../windows/index.js';
 import type { Json } from '../windows/aggregator.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import type { WatermarkState } from '../windows/watermark.js';
+import { decodeCheckpoint, encodeCheckpoint, type WindowCheckpoint } from './checkpoint.js';
 import { EventTimeOrder } from './event-time-order.js';
 import type { Metrics } from './metrics.js';
 import type { EventOrigin, Stage } from './stage.js';
@@ -39,6 +40,17 @@ export interface PipelineParts {
   stages?: Stage[];
   /** Called after each batch (tests use it to stop or crash at a chosen moment). */
   onBatch?: (stats: PipelineStats) => void;
+  /**
+   * `global` (default): one checkpoint and one lease hold the state of every partition, and
+   * stages are allowed. `partitioned`: window state is kept, checkpointed and leased per source
+   * partition, so instances in one consumer group share the partitions and one takes over another's
+   * (Kafka Streams' task model), and each partition keeps its own watermark so it is judged the
+   * same whichever instance holds it. Correct when the group-by key decides the partition
+   * (co-partitioning); stages need every event and are refused in this scope.
+   */
+  scope?: 'global' | 'partitioned';
+  /** Checkpoint and lease name (per partition: `<name>.<topic>:<partition>`); default `<pipeline>.windows`. */
+  checkpointName?: string;
 }
 
 export interface PipelineStats {
@@ -56,6 +68,28 @@ interface RunningWindow {
   spec: WindowSpec;
   operator: WindowOperator;
   table: TableSpec;
+}
+
+/**
+ * Window state with one owner: every partition (global scope) or one partition. A task has its
+ * own checkpoint and lease, so the partition can move to another instance with its state.
+ */
+interface Task {
+  /** Checkpoint and lease name. */
+  name: string;
+  /** `topic:partition` in partitioned scope; null for the global task. */
+  partition: string | null;
+  windows: RunningWindow[];
+  keeper: LeaseKeeper;
+  /**
+   * Partitioned scope: the task's own watermark (its partition's largest event time − the bound),
+   * checkpointed with its state. Kafka Streams' stream time per task: a partition moving to an
+   * instance whose other partitions are further ahead (or behind) keeps its own time, so its
+   * events are judged exactly as on its previous owner. Global scope uses the tracker instead.
+   */
+  watermark: number;
+  /** Positions in the restored checkpoint: records before them are already in the state. */
+  restored: Positions;
 }
 
 /** Pending rows beyond this force a sink write before more input is read (bounded memory). */
@@ -78,16 +112,21 @@ export class Pipeline {
     watermark: null,
     startedAt: Date.now(),
   };
-  readonly windows: RunningWindow[];
+  /** The configured windows (specs and tables; each task runs its own operators of them). */
+  readonly windows: { spec: WindowSpec; table: TableSpec }[];
   private readonly decode;
+  private readonly scope: 'global' | 'partitioned';
+  private readonly tasks = new Map<string, Task>();
+  private global: Task | null = null;
+  /** The consumer group's latest assignment (partitioned scope); null until the source tells. */
+  private assignment: Set<string> | null = null;
   private readonly watermarks: WatermarkTracker;
   private readonly positions: Positions = {};
-  private restoredPositions: Positions = {};
   private pending = new Map<string, Row[]>();
   private pendingCount = 0;
   private readonly stopper = new AbortController();
   private readonly checkpointName: string;
-  private keeper: LeaseKeeper | null = null;
+  private readonly owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private lastCheckpointAt = 0;
   private crashed = false;
   private readonly now: () => number;
@@ -115,11 +154,22 @@ export class Pipeline {
       config.watermark.idleTimeout,
       idleClock,
     );
-    this.windows = config.windows.map((w) => {
+    this.windows = this.newWindows().map(({ spec, table }) => ({ spec, table }));
+    this.scope = parts.scope ?? 'global';
+    if (this.scope === 'partitioned' && this.stages.length > 0)
+      throw new StreamlearnError(
+        'SL_ERR_CONFIG',
+        'stages (learner, drift monitor) need every event: run them in a global-scope pipeline',
+      );
+    this.checkpointName = parts.checkpointName ?? `${config.pipeline}.windows`;
+  }
+
+  private newWindows(): RunningWindow[] {
+    const { config } = this.parts;
+    return config.windows.map((w) => {
       const { spec, operator } = createWindow(config.pipeline, w);
       return { spec, operator, table: windowTableSpec(spec, config.schema) };
     });
-    this.checkpointName = `${config.pipeline}.windows`;
   }
 
   /** Tables this pipeline writes. */
@@ -152,29 +202,17 @@ export class Pipeline {
 
   /** Runs until the source ends (finite sources) or {@link stop}; resolves with the stats. */
   async run(): Promise<PipelineStats> {
-    const { source, sink, store, logger, config } = this.parts;
+    const { source, sink, logger, config } = this.parts;
     await this.untilDone('sink', () => sink.ensureTables(this.tables));
-    this.keeper = new LeaseKeeper(store, {
-      name: this.checkpointName,
-      owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
-      ttlMs: config.checkpoint.leaseTtl,
-    });
-    this.keeper.on('lost', (_lease, reason) => {
-      logger.error({ reason }, 'lost the pipeline lease: another instance took over; stopping');
-      this.stop();
-    });
-    await this.keeper.start(this.stopper.signal);
-    await this.restore();
+    if (this.scope === 'global') this.global = await this.openTask(null);
     await this.untilDone('source', () =>
-      source.start(
-        { ...this.restoredPositions },
-        { onAssigned: (ps) => this.watermarks.assign(ps.map((p) => positionKey(p.topic, p.partition))) },
-      ),
+      source.start({ ...(this.global?.restored ?? {}) }, { onAssigned: (ps) => this.onAssigned(ps) }),
     );
     this.lastCheckpointAt = this.now();
     logger.info(
       {
         pipeline: config.pipeline,
+        scope: this.scope,
         source: source.kind,
         sink: sink.kind,
         windows: this.windows.map((w) => w.spec.name),
@@ -189,6 +227,10 @@ export class Pipeline {
           ended = !this.stopping;
           break;
         }
+        if (this.scope === 'partitioned') {
+          await this.closeRevokedTasks();
+          if (!(await this.openTaskOf(batch))) continue;
+        }
         this.process(batch);
         this.parts.onBatch?.(this.stats);
         if (this.crashed) break;
@@ -202,11 +244,77 @@ export class Pipeline {
       }
       if (!this.crashed) await this.checkpoint();
     } finally {
-      await this.keeper.stop().catch(() => undefined);
+      for (const task of this.tasks.values()) await task.keeper.stop().catch(() => undefined);
       await source.close().catch(() => undefined);
       for (const stage of this.stages) await stage.close?.().catch(() => undefined);
     }
     return this.stats;
+  }
+
+  /** A rebalance: new partitions hold the watermark back; revoked ones are closed before the next batch. */
+  private onAssigned(partitions: { topic: string; partition: number }[]): void {
+    const keys = partitions.map((p) => positionKey(p.topic, p.partition));
+    this.watermarks.assign(keys);
+    this.assignment = new Set(keys);
+    this.parts.logger.info({ partitions: keys.sort() }, 'partitions assigned');
+  }
+
+  /**
+   * Drops the state of partitions the group took away and hands their leases back, without a
+   * checkpoint: the new owner replays them from their last checkpoint and re-emits the same keyed,
+   * versioned rows, so nothing is lost or doubled.
+   */
+  private async closeRevokedTasks(): Promise<void> {
+    const assignment = this.assignment;
+    if (assignment === null) return;
+    for (const [partition, task] of this.tasks) {
+      if (assignment.has(partition)) continue;
+      this.tasks.delete(partition);
+      delete this.positions[partition];
+      await task.keeper.stop().catch(() => undefined);
+      this.parts.logger.info({ partition }, 'partition revoked: its state moves to its new owner');
+    }
+  }
+
+  /**
+   * Makes sure the batch's partition has its task (partitioned scope): waits for the partition's
+   * lease (a previous owner may still hold it until it notices the rebalance or its lease expires),
+   * then restores its state. False when the batch belongs to a partition no longer assigned here.
+   */
+  private async openTaskOf(batch: RecordBatch): Promise<boolean> {
+    if (batch.records.length === 0) return true;
+    const partition = positionKey(batch.topic, batch.partition);
+    if (this.assignment !== null && !this.assignment.has(partition)) return false;
+    if (!this.tasks.has(partition)) await this.openTask(partition);
+    return !this.stopping;
+  }
+
+  /** Takes the task's lease (waiting for it) and restores its state from its checkpoint. */
+  private async openTask(partition: string | null): Promise<Task> {
+    const { store, logger, config } = this.parts;
+    const name = partition === null ? this.checkpointName : `${this.checkpointName}.${partition}`;
+    const keeper = new LeaseKeeper(store, { name, owner: this.owner, ttlMs: config.checkpoint.leaseTtl });
+    keeper.on('lost', (_lease, reason) => {
+      logger.error({ lease: name, reason }, 'lost a pipeline lease: another instance took over; stopping');
+      this.stop();
+    });
+    const task: Task = {
+      name,
+      partition,
+      windows: this.newWindows(),
+      keeper,
+      watermark: Number.NEGATIVE_INFINITY,
+      restored: {},
+    };
+    if (partition !== null) this.tasks.set(partition, task);
+    else this.tasks.set('*', task);
+    await keeper.start(this.stopper.signal);
+    const stored = await this.untilDone('checkpoint', () => store.load(name));
+    if (stored) {
+      this.restoreTask(task, decodeCheckpoint(stored.data));
+      logger.info({ checkpoint: name, version: stored.version, positions: task.restored }, 'restored state');
+    }
+    return task;
   }
 
   /** Decodes a batch, feeds the windows and moves the watermark. */
@@ -218,13 +326,17 @@ export class Pipeline {
     }
     const part = positionKey(batch.topic, batch.partition);
     const { deadLetter, metrics, config } = this.parts;
-    const skipBelow = Number(this.restoredPositions[part] ?? 0);
+    const task = this.global ?? this.tasks.get(part)!;
+    const skipBelow = Number(task.restored[part] ?? 0);
+    const windows = task.windows;
     const tracker = this.watermarks;
-    // the watermark moves event by event (not per batch), so output does not depend on batching
-    const othersMin = tracker.minExcluding(part);
+    const perTask = this.global === null;
+    // the watermark moves event by event (not per batch), so output does not depend on batching;
+    // per task (partitioned scope) it follows the partition alone
+    const othersMin = perTask ? Number.POSITIVE_INFINITY : tracker.minExcluding(part);
     const ooo = tracker.outOfOrderness;
     let partMax = tracker.partitionMax(part);
-    let watermark = tracker.current;
+    let watermark = perTask ? task.watermark : tracker.current;
     const order = this.stages.length > 0 ? this.stageOrder : null;
     let accepted = 0;
     let rejected = 0;
@@ -241,7 +353,7 @@ export class Pipeline {
       const event = decoded.event;
       accepted++;
       if (order !== null) order.push(part, record.offset, event);
-      for (const w of this.windows) {
+      for (const w of windows) {
         const outcome = w.operator.add(event, watermark);
         if (outcome.accepted) continue;
         late++;
@@ -271,8 +383,11 @@ export class Pipeline {
         if (candidate > watermark) watermark = candidate;
       }
       if (order !== null && order.nextTs < watermark) this.releaseToStages(watermark);
-      if (watermark >= this.deadline()) this.emit(watermark);
+      if (perTask) {
+        if (watermark >= deadlineOf(windows)) this.fire(task, watermark);
+      } else if (watermark >= this.deadline()) this.emit(watermark);
     }
+    if (perTask) task.watermark = watermark;
     const last = batch.records[batch.records.length - 1];
     if (last !== undefined)
       this.positions[part] = String(Math.max(Number(last.offset) + 1, Number(this.positions[part] ?? 0)));
@@ -294,13 +409,29 @@ export class Pipeline {
 
   /** Recomputes the watermark (idle partitions may have dropped out) and fires what it allows. */
   private advance(): void {
-    this.emit(this.watermarks.watermark);
+    const wm = this.watermarks.watermark;
+    if (this.global !== null) {
+      this.emit(wm);
+      return;
+    }
+    // partitioned: each task moves with its own partition; only the end of input fires them all
+    if (wm === Number.POSITIVE_INFINITY)
+      for (const task of this.tasks.values()) {
+        task.watermark = wm;
+        this.fire(task, wm);
+      }
+    let min = Number.POSITIVE_INFINITY;
+    for (const task of this.tasks.values()) if (task.watermark < min) min = task.watermark;
+    if (Number.isFinite(min)) this.stats.watermark = min;
   }
 
   /** The lowest watermark at which any window emits. */
   private deadline(): number {
     let d = Number.POSITIVE_INFINITY;
-    for (const w of this.windows) if (w.operator.deadline < d) d = w.operator.deadline;
+    for (const task of this.tasks.values()) {
+      const due = deadlineOf(task.windows);
+      if (due < d) d = due;
+    }
     return d;
   }
 
@@ -315,7 +446,11 @@ export class Pipeline {
     this.stats.watermark = Number.isFinite(wm) ? wm : this.stats.watermark;
     if (this.stageOrder.nextTs < wm) this.releaseToStages(wm);
     for (const stage of this.stages) stage.onWatermark?.(wm);
-    for (const w of this.windows) {
+    for (const task of this.tasks.values()) this.fire(task, wm);
+  }
+
+  private fire(task: Task, wm: number): void {
+    for (const w of task.windows) {
       const rows = w.operator.advance(wm);
       if (rows.length === 0) continue;
       let queue = this.pending.get(w.table.name);
@@ -361,35 +496,26 @@ export class Pipeline {
     this.pendingCount = 0;
   }
 
-  /** Rows, dead letters, then the state checkpoint, then the source commit: in this order only. */
+  /** Rows, dead letters, then the state checkpoints, then the source commit: in this order only. */
   private async checkpoint(): Promise<void> {
     const { deadLetter, store, source, metrics, config, logger } = this.parts;
     const end = metrics.checkpoint.startTimer({ pipeline: config.pipeline });
     await this.flushRows();
     await this.untilDone('sink', () => deadLetter.flush());
-    const windows: Record<string, Json> = {};
-    for (const w of this.windows) windows[w.spec.name] = w.operator.snapshot();
-    const stages: Record<string, Json> = {};
-    for (const stage of this.stages) stages[stage.name] = stage.snapshot();
-    const bytes = encodeCheckpoint({
-      format: 1,
-      pipeline: config.pipeline,
-      createdAt: Date.now(),
-      positions: { ...this.positions },
-      watermark: this.watermarks.toJSON() as unknown as Json,
-      windows,
-      stages,
-      heldForStages: this.stageOrder.toJSON(),
-      eventsSeen: this.stats.records,
-    });
-    const lease = this.keeper?.lease;
-    if (!lease)
-      throw new StreamlearnError('SL_ERR_LEASE_LOST', 'pipeline lease lost before checkpoint; not writing');
-    await this.untilDone(
-      'checkpoint',
-      () => store.save(this.checkpointName, lease, bytes, 5),
-      () => metrics.checkpointFailures.inc({ pipeline: config.pipeline }),
-    );
+    for (const task of this.tasks.values()) {
+      const bytes = encodeCheckpoint(this.snapshotOf(task));
+      const lease = task.keeper.lease;
+      if (!lease)
+        throw new StreamlearnError(
+          'SL_ERR_LEASE_LOST',
+          `lease ${task.name} lost before checkpoint; not writing`,
+        );
+      await this.untilDone(
+        'checkpoint',
+        () => store.save(task.name, lease, bytes, 5),
+        () => metrics.checkpointFailures.inc({ pipeline: config.pipeline }),
+      );
+    }
     try {
       await source.commit({ ...this.positions });
     } catch (err) {
@@ -399,33 +525,75 @@ export class Pipeline {
     for (const stage of this.stages) await stage.afterCheckpoint?.();
     this.stats.checkpoints++;
     this.lastCheckpointAt = this.now();
-    for (const w of this.windows)
-      metrics.openWindows.set({ pipeline: config.pipeline, window: w.spec.name }, w.operator.openWindows);
+    for (const { spec } of this.windows) {
+      let open = 0;
+      for (const task of this.tasks.values())
+        for (const w of task.windows) if (w.spec.name === spec.name) open += w.operator.openWindows;
+      metrics.openWindows.set({ pipeline: config.pipeline, window: spec.name }, open);
+    }
     end();
   }
 
-  private async restore(): Promise<void> {
-    const { store, logger } = this.parts;
-    const stored = await this.untilDone('checkpoint', () => store.load(this.checkpointName));
-    if (!stored) return;
-    const cp = decodeCheckpoint(stored.data);
-    for (const w of this.windows) {
+  /** What a task's checkpoint holds: its windows and positions (and, global, the stages). */
+  private snapshotOf(task: Task): WindowCheckpoint {
+    const windows: Record<string, Json> = {};
+    for (const w of task.windows) windows[w.spec.name] = w.operator.snapshot();
+    const { config } = this.parts;
+    if (task.partition !== null) {
+      const part = task.partition;
+      const partMax = this.watermarks.partitionMax(part);
+      const watermark: WatermarkState = {
+        current: Number.isFinite(task.watermark) ? task.watermark : null,
+        maxTs: [[part, Number.isFinite(partMax) ? partMax : null]],
+      };
+      const position = this.positions[part];
+      return {
+        format: 1,
+        pipeline: config.pipeline,
+        createdAt: Date.now(),
+        positions: position === undefined ? {} : { [part]: position },
+        watermark: watermark as unknown as Json,
+        windows,
+        eventsSeen: this.stats.records,
+      };
+    }
+    const stages: Record<string, Json> = {};
+    for (const stage of this.stages) stages[stage.name] = stage.snapshot();
+    return {
+      format: 1,
+      pipeline: config.pipeline,
+      createdAt: Date.now(),
+      positions: { ...this.positions },
+      watermark: this.watermarks.toJSON() as unknown as Json,
+      windows,
+      stages,
+      heldForStages: this.stageOrder.toJSON(),
+      eventsSeen: this.stats.records,
+    };
+  }
+
+  private restoreTask(task: Task, cp: WindowCheckpoint): void {
+    for (const w of task.windows) {
       const state = cp.windows[w.spec.name];
       if (state !== undefined) w.operator.restore(state);
+    }
+    task.restored = cp.positions;
+    Object.assign(this.positions, cp.positions);
+    const watermark = cp.watermark as unknown as WatermarkState;
+    if (task.partition !== null) {
+      // the partition's own progress; the instance watermark stays its own (min over its partitions)
+      task.watermark = watermark.current ?? Number.NEGATIVE_INFINITY;
+      const partMax = watermark.maxTs.find(([p]) => p === task.partition)?.[1];
+      if (partMax !== null && partMax !== undefined) this.watermarks.observe(task.partition, partMax);
+      return;
     }
     for (const stage of this.stages) {
       const state = cp.stages?.[stage.name];
       if (state !== undefined) stage.restore(state);
     }
     this.stageOrder.restore(cp.heldForStages);
-    this.watermarks.restore(cp.watermark as unknown as Parameters<WatermarkTracker['restore']>[0]);
-    this.restoredPositions = cp.positions;
-    Object.assign(this.positions, cp.positions);
+    this.watermarks.restore(watermark);
     this.stats.records = cp.eventsSeen;
-    logger.info(
-      { version: stored.version, positions: cp.positions },
-      'restored window state from checkpoint',
-    );
   }
 
   /**
@@ -456,4 +624,11 @@ export class Pipeline {
     this.health.set(dep, null);
     return result;
   }
+}
+
+/** The lowest watermark at which one of `windows` emits. */
+function deadlineOf(windows: RunningWindow[]): number {
+  let d = Number.POSITIVE_INFINITY;
+  for (const w of windows) if (w.operator.deadline < d) d = w.operator.deadline;
+  return d;
 }

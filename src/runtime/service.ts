@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { RingLiveFeed, windowRowsPublisher } from '../api/live-feed.js';
 import type { DependencyCheck, ServiceContext } from '../api/context.js';
-import type { PipelineConfig } from '../core/config/index.js';
+import type { KafkaSourceConfig, PipelineConfig } from '../core/config/index.js';
 import { StreamlearnError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createDriftStage, type DriftMonitorStage } from '../drift/index.js';
@@ -39,14 +39,18 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** One run of the pipeline with its stages; a lost lease replaces it with a fresh run. */
+/**
+ * One run of a job — a pipeline with its source and stages; a lost lease replaces it with a fresh
+ * run. A service runs one job, or with scale-out two: the windows, partitioned across the
+ * instances of the consumer group, and the model (learner and drift monitor, which need every
+ * event) in a group of its own, on one instance at a time.
+ */
 interface Run {
   source: Source;
   pipeline: Pipeline;
   learner: LearnerParts | null;
   drift: DriftMonitorStage | null;
 }
-
 /**
  * Wires a pipeline from its config and starts it (and the API): source → decode → windows, the
  * learner and the drift monitor as stages (the learner first, feeding its prediction and error
@@ -73,8 +77,25 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
     ? windowRowsPublisher(live, new Map(config.windows.map((w) => [windowTableName(w.name), w.name])))
     : undefined;
 
-  const newRun = async (): Promise<Run> => {
-    const source = createSource(config.source, logger);
+  // scale-out: windows per partition in the consumer group; the model job in a group of its own
+  const scaleOut = config.source.type === 'kafka' && config.source.partitionedBy !== undefined;
+  const modelJobConfig: PipelineConfig | null =
+    !config.learner && !config.drift
+      ? null
+      : !scaleOut
+        ? config
+        : {
+            ...config,
+            windows: [],
+            source: {
+              ...(config.source as KafkaSourceConfig),
+              groupId: `${(config.source as KafkaSourceConfig).groupId}.model`,
+            },
+          };
+  const windowsJobConfig = scaleOut && config.windows.length > 0 ? config : null;
+
+  const newModelRun = async (jobConfig: PipelineConfig): Promise<Run> => {
+    const source = createSource(jobConfig.source, logger);
     const stages: Stage[] = [];
     let learner: LearnerParts | null = null;
     if (config.learner) {
@@ -97,7 +118,7 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
       stages.push(drift);
     }
     const pipeline = new Pipeline({
-      config,
+      config: jobConfig,
       source,
       sink,
       deadLetter,
@@ -106,20 +127,41 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
       logger,
       stages,
       onRows,
+      checkpointName: scaleOut ? `${config.pipeline}.stages` : undefined,
     });
     return { source, pipeline, learner, drift };
   };
-  let run = await newRun();
+  const newWindowsRun = (jobConfig: PipelineConfig): Run => {
+    const source = createSource(jobConfig.source, logger);
+    const pipeline = new Pipeline({
+      config: jobConfig,
+      source,
+      sink,
+      deadLetter,
+      store,
+      metrics,
+      logger,
+      onRows,
+      scope: 'partitioned',
+    });
+    return { source, pipeline, learner: null, drift: null };
+  };
+  let windowsRun = windowsJobConfig ? newWindowsRun(windowsJobConfig) : null;
+  let modelRun = modelJobConfig ? await newModelRun(modelJobConfig) : null;
+  // the run the API reports on: the model job holds the learner and monitor
+  let run: Run = modelRun ?? windowsRun ?? (await newModelRun(config));
+  if (!modelRun && !windowsRun) modelRun = run;
+  const runs = (): Run[] => [windowsRun, modelRun].filter((r): r is Run => r !== null);
 
   const stopObserving = startObserving(config, () => run, metrics, live);
   let app: FastifyInstance | null = null;
   if (apiOn) {
     const ctx: ServiceContext = {
       pipeline: config.pipeline,
-      windows: run.pipeline.windows, // compiled from the config: the same across restarts
+      windows: (windowsRun ?? run).pipeline.windows, // compiled from the config: the same across restarts
       sink,
       metrics,
-      stats: () => ({ ...run.pipeline.stats }),
+      stats: () => ({ ...(windowsRun ?? run).pipeline.stats }),
       get models() {
         return run.learner?.service;
       },
@@ -131,9 +173,9 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
       },
       live: live ?? undefined,
       readiness: async () => ({
-        source: await check(() => run.source.ping(), run.pipeline.health.get('source')),
-        sink: await check(() => sink.ping(), run.pipeline.health.get('sink')),
-        checkpoint: await check(() => store.ping(), run.pipeline.health.get('checkpoint')),
+        source: await check(() => run.source.ping(), lastFailure(runs(), 'source')),
+        sink: await check(() => sink.ping(), lastFailure(runs(), 'sink')),
+        checkpoint: await check(() => store.ping(), lastFailure(runs(), 'checkpoint')),
       }),
     };
     // several instances share rate-limit buckets through the Redis the checkpoints use
@@ -151,30 +193,54 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
   }
 
   /**
-   * Runs the pipeline; when it loses its lease without another instance taking over (a long GC
-   * pause, a store outage longer than the lease), it restarts from its last checkpoint instead of
-   * exiting: the fencing token already refused anything the stale run tried to write.
+   * Runs a job; when it loses its lease without another instance taking over (a long GC pause, a
+   * store outage longer than the lease), it restarts from its last checkpoint instead of exiting:
+   * the fencing token already refused anything the stale run tried to write.
    */
-  const supervise = async (): Promise<PipelineStats> => {
+  const supervise = async (
+    current: () => Run,
+    replace: () => Promise<Run>,
+    before?: () => Promise<unknown>,
+  ): Promise<PipelineStats> => {
     for (;;) {
       try {
-        if (modelLease) await modelLease.start();
-        return await run.pipeline.run();
+        if (before) await before();
+        return await current().pipeline.run();
       } catch (err) {
         if (stopped || !(err instanceof StreamlearnError && err.code === 'SL_ERR_LEASE_LOST')) throw err;
-        logger.warn('a lease was lost: restarting the pipeline from its last checkpoint');
-        await run.drift?.close?.().catch(() => undefined);
-        run = await newRun();
+        logger.warn('a lease was lost: restarting the job from its last checkpoint');
+        await current()
+          .drift?.close?.()
+          .catch(() => undefined);
+        await replace();
       }
     }
   };
-  const done = supervise().finally(async () => {
-    await deadLetter.close().catch(() => undefined);
-  });
+  const jobs: Promise<PipelineStats>[] = [];
+  if (windowsRun && windowsJobConfig)
+    jobs.push(
+      supervise(
+        () => windowsRun!,
+        async () => (windowsRun = newWindowsRun(windowsJobConfig)),
+      ),
+    );
+  if (modelRun)
+    jobs.push(
+      supervise(
+        () => modelRun!,
+        async () => (run = modelRun = await newModelRun(modelJobConfig ?? config)),
+        modelLease ? () => modelLease.start() : undefined,
+      ),
+    );
+  const done = Promise.all(jobs)
+    .then((stats) => stats[0]!)
+    .finally(async () => {
+      await deadLetter.close().catch(() => undefined);
+    });
   const stop = async (): Promise<void> => {
     stopped = true;
     stopObserving();
-    run.pipeline.stop();
+    for (const r of runs()) r.pipeline.stop();
     await done.catch(() => undefined);
     await app?.close();
     await modelLease?.stop().catch(() => undefined);
@@ -195,6 +261,15 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
     done,
     stop,
   };
+}
+
+/** The latest failure of a dependency in any job (for /readyz), or null. */
+function lastFailure(runs: Run[], dep: 'source' | 'sink' | 'checkpoint'): string | null {
+  for (const r of runs) {
+    const failure = r.pipeline.health.get(dep);
+    if (failure) return failure;
+  }
+  return null;
 }
 
 async function check(

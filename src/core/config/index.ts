@@ -45,6 +45,7 @@ export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
 
 /** Fields named by windows must be declared in the schema (or be the event key). */
 interface ReferenceView {
+  source: { type: string; partitionedBy?: string[] | undefined };
   schema: { fields: Record<string, unknown> };
   windows: z.output<typeof windowSchema>[];
   drift?: { numeric: string[]; categorical: string[] } | undefined;
@@ -63,6 +64,7 @@ function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
           message: `field "${f}" is not declared in schema.fields`,
         });
     });
+  checkCoPartitioning(cfg, known, ctx);
   const names = new Set<string>();
   cfg.windows.forEach((w, i) => {
     if (names.has(w.name))
@@ -181,3 +183,30 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown
   if (port) cfg.api = { ...(cfg.api ?? {}), port: Number(port) };
   return cfg;
 }
+
+/**
+ * Scale-out keeps window state per partition: exact only if each group's events all land in one
+ * partition, i.e. every window groups by (at least) the fields that decide the partition.
+ */
+function checkCoPartitioning(cfg: ReferenceView, known: Set<string>, ctx: z.RefinementCtx): void {
+  const keyedBy = cfg.source.partitionedBy;
+  if (keyedBy === undefined) return;
+  keyedBy.forEach((f, i) => {
+    if (!known.has(f))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'partitionedBy', i],
+        message: `field "${f}" is not declared in schema.fields`,
+      });
+  });
+  cfg.windows.forEach((w, i) => {
+    const missing = keyedBy.filter((f) => !w.groupBy.includes(f));
+    if (missing.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', i, 'groupBy'],
+        message: `source.partitionedBy is [${keyedBy.join(', ')}]: window "${w.name}" must group by ${missing.join(', ')} too, or a group would be split across partitions (and instances)`,
+      });
+  });
+}
+

@@ -66,6 +66,12 @@ export const kafkaSourceSchema = z
     stopWhenIdleMs: duration.default(0),
     /** Kafka client: kafkajs (pure JS) or node-rdkafka (librdkafka; an optional dependency). */
     client: z.enum(['kafkajs', 'rdkafka']).default('kafkajs'),
+    /**
+     * Fields whose values decide a record's partition (what producers key records by). Declaring
+     * them lets instances in one consumer group share the partitions (scale-out): window state is
+     * then kept per partition, which is exact only when every window groups by these fields.
+     */
+    partitionedBy: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 
