@@ -90,6 +90,13 @@ export const ERROR_CODES = {
     domain: 'external',
     summary: 'A dependency is not ready yet.',
   },
+  SL_ERR_UNREACHABLE: {
+    status: 503,
+    retriable: true,
+    domain: 'external',
+    summary:
+      'At start, a configured service (Kafka, ClickHouse, Redis) did not answer within `startupTimeout`; the service did not start.',
+  },
   SL_ERR_INTERNAL: {
     status: 500,
     retriable: false,

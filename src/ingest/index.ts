@@ -46,5 +46,6 @@ export function createDeadLetterOutput(
   return new KafkaDeadLetterOutput(
     createKafka(source.brokers, `${source.clientId}-dlq`, logger),
     config.topic ?? `${source.topic}.dlq`,
+    config.maxValueBytes,
   );
 }

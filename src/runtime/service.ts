@@ -16,6 +16,7 @@ import { createCheckpointStore, LeaseKeeper } from '../state/index.js';
 import { windowTableName } from '../windows/index.js';
 import { Metrics } from './metrics.js';
 import { startObserving } from './observe.js';
+import { preflight } from './preflight.js';
 import { Pipeline, type PipelineStats } from './pipeline.js';
 import type { Stage } from './stage.js';
 
@@ -58,6 +59,12 @@ interface Run {
  */
 export async function startService(config: PipelineConfig, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger();
+  // every configured service must answer before anything starts: fail naming the field, never half-start
+  await preflight(config, {
+    logger,
+    sink: options.sink === undefined,
+    api: options.api ?? config.api.enabled,
+  });
   const metrics = options.metrics ?? new Metrics();
   const sink = options.sink ?? createSink(config.sink);
   const deadLetter = createDeadLetterOutput(config.deadLetter, config.source, logger);

@@ -62,8 +62,117 @@ describe('pipeline config', () => {
     [{ ...base, sink: { type: 'clickhouse', url: 'not a url' } }, 'sink.url'],
     [{ ...base, surprise: true }, 'surprise'],
     [{ ...base, windows: [{ ...base.windows[0], name: 'drop table' }] }, 'windows[0].name'],
+    [{ ...base, windows: [{ ...base.windows[0], size: 0 }] }, 'windows[0].size: must be greater than 0'],
+    [
+      { ...base, windows: [{ ...base.windows[0], type: 'hopping', slide: 0 }] },
+      'windows[0].slide: must be greater than 0',
+    ],
+    [
+      { ...base, windows: [{ ...base.windows[0], type: 'session', size: undefined, gap: -1 }] },
+      'windows[0].gap',
+    ],
+    [
+      { ...base, windows: [{ ...base.windows[0], aggregates: [{ fn: 'median', field: 'amount' }] }] },
+      'windows[0].aggregates[0].fn: unknown aggregate "median"; known: count, sum',
+    ],
+    [
+      { ...base, windows: [{ ...base.windows[0], aggregates: [{ fn: 'sum' }] }] },
+      'windows[0].aggregates[0].field: aggregate "sum" needs a field',
+    ],
+    [
+      {
+        ...base,
+        windows: [{ ...base.windows[0], aggregates: [{ fn: 'distinct', field: 'region', accuracy: 99 }] }],
+      },
+      'windows[0].aggregates[0]: Aggregate "distinct": option "accuracy"',
+    ],
+    [
+      {
+        ...base,
+        windows: [{ ...base.windows[0], aggregates: [{ fn: 'sum', field: 'amount', as: 'start' }] }],
+      },
+      'windows[0]: window "w1": column name "start" is reserved',
+    ],
+    [
+      { ...base, learner: { features: { numeric: ['amount'] }, model: { type: 'logistic-regression' } } },
+      'learner.label: is required',
+    ],
+    [
+      {
+        ...base,
+        learner: {
+          features: { numeric: ['price'] },
+          label: 'region',
+          model: { type: 'logistic-regression' },
+        },
+      },
+      'learner.features.numeric[0]: field "price" is not declared in schema.fields',
+    ],
+    [
+      { ...base, schema: { ...base.schema, minTime: 10, maxTime: 5 } },
+      'schema.maxTime: must be greater than minTime',
+    ],
+    [
+      { ...base, schema: { ...base.schema, optional: ['nope'] } },
+      'schema.optional[0]: field "nope" is not declared',
+    ],
+    [
+      { ...base, schema: { ...base.schema, fields: { ...base.schema.fields, ts: 'string' } } },
+      'schema.fields.ts: the time field is read as epoch_ms',
+    ],
+    [
+      { ...base, source: { type: 'kafka', topic: 'e', brokers: ['localhost'] } },
+      'source.brokers[0]: must be host:port',
+    ],
+    [
+      { ...base, checkpoint: { store: 'redis', redisUrl: '127.0.0.1:6379' } },
+      'checkpoint.redisUrl: must be a redis://',
+    ],
+    [
+      { ...base, api: { rateLimit: { redisUrl: 'http://r:6379' } } },
+      'api.rateLimit.redisUrl: must be a redis://',
+    ],
+    [
+      { ...base, sink: { type: 'clickhouse', url: 'ftp://ch:8123' } },
+      'sink.url: must be an http:// or https:// URL',
+    ],
+    [
+      { ...base, source: { type: 'generator' }, deadLetter: { type: 'kafka' } },
+      'deadLetter.type: "kafka" needs a kafka source',
+    ],
+    [{ ...base, startupTimeout: 0 }, 'startupTimeout: must be greater than 0'],
   ])('names the bad field: %#', (raw, fragment) => {
     expect(errorOf(raw)).toContain(fragment);
+  });
+
+  it('reports every field mistake at once, one line each (cross-field checks follow once they pass)', () => {
+    const lines = errorOf({
+      ...base,
+      source: { type: 'kafka', brokers: ['nohost'] },
+      windows: [{ ...base.windows[0], size: -1 }],
+      startupTimeout: -5,
+    }).split('\n');
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(':')[0])
+        .sort(),
+    ).toEqual(['source.brokers[0]', 'source.topic', 'startupTimeout', 'windows[0].size']);
+  });
+
+  it('accepts the addresses services are given in', () => {
+    const cfg = parseConfig(
+      {
+        ...base,
+        source: { type: 'kafka', topic: 'e', brokers: ['kafka-1.internal:9092', '[::1]:9093'] },
+        checkpoint: { store: 'redis', redisUrl: 'rediss://user:pw@redis.internal:6380/2' },
+        sink: { type: 'clickhouse', url: 'https://ch.internal:8443' },
+        deadLetter: { type: 'kafka' },
+      },
+      {},
+    );
+    expect(cfg.startupTimeout).toBe(30_000);
+    expect(cfg.deadLetter).toEqual({ type: 'kafka', maxValueBytes: 1_048_576 });
   });
 
   it('lets environment variables override connection settings', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StreamlearnError } from '../errors.js';
+import { redisUrl } from './common.js';
 
 /** Environment variable holding API keys, comma-separated; they add to `api.apiKeys`. */
 export const API_KEYS_ENV = 'STREAMLEARN_API_KEYS';
@@ -16,7 +17,7 @@ export const rateLimitSchema = z
     /** Tokens added per second. */
     perSecond: z.number().positive().default(100),
     /** Shared buckets in Redis (e.g. `redis://127.0.0.1:6379`); unset = in memory. */
-    redisUrl: z.string().optional(),
+    redisUrl: redisUrl.optional(),
   })
   .strict();
 

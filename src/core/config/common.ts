@@ -21,3 +21,22 @@ export const identifier = z
     /^[A-Za-z_][A-Za-z0-9_]{0,62}$/,
     'must start with a letter or _ and hold only letters, digits and _ (≤ 63)',
   );
+
+/** A Kafka bootstrap address, `host:port` (`[::1]:9092` for IPv6), as kafkajs and librdkafka expect. */
+export const brokerAddress = z
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9092');
+
+/** A Redis address as ioredis reads it: `redis://`, `rediss://` (TLS) or `unix://` (a socket path). */
+export const redisUrl = z
+  .string()
+  .refine((url) => /^(rediss?|unix):\/\/\S+$/.test(url) && URL.canParse(url), {
+    error: 'must be a redis://host:port URL (or rediss:// for TLS, unix:// for a socket)',
+  });
+
+/** An HTTP(S) base URL (ClickHouse's HTTP interface). */
+export const httpUrl = z
+  .string()
+  .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+    error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:8123',
+  });

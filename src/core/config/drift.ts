@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, identifier, positiveDuration } from './common.js';
+import { brokerAddress, duration, identifier, positiveDuration } from './common.js';
 
 /**
  * The `drift:` section of a pipeline file: which features the monitor watches, against what
@@ -97,7 +97,7 @@ export const alertChannelSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('kafka'),
       name: identifier.default('kafka'),
-      brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+      brokers: z.array(brokerAddress).min(1).default(['127.0.0.1:9092']),
       topic: z.string().min(1),
       clientId: z.string().min(1).default('streamlearn-alerts'),
       /** Partitions to create the topic with when it is missing. */

@@ -3,7 +3,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CONNECTION_ENV } from '../connections.js';
 import { StreamlearnError } from '../errors.js';
-import { identifier } from './common.js';
+import { createAggregator } from '../../windows/aggregators/index.js';
+import { compileWindow } from '../../windows/window-spec.js';
+import { identifier, positiveDuration } from './common.js';
 import { apiSchema } from './api.js';
 import { driftSchema } from './drift.js';
 import { checkLearnerFields, learnerSchema, type LearnerConfig } from './learner.js';
@@ -36,6 +38,11 @@ export const pipelineConfigSchema = z
     api: apiSchema.default(apiSchema.parse({})),
     drift: driftSchema.optional(),
     learner: learnerSchema.optional(),
+    /**
+     * How long the service may wait at start for Kafka, ClickHouse and Redis to answer; past it, it
+     * exits naming the unreachable field instead of half-starting. Later outages wait and retry.
+     */
+    startupTimeout: positiveDuration.default(30_000),
   })
   .strict()
   .superRefine(checkReferences);
@@ -45,7 +52,9 @@ export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
 
 /** Fields named by windows must be declared in the schema (or be the event key). */
 interface ReferenceView {
+  pipeline: string;
   source: { type: string; partitionedBy?: string[] | undefined };
+  deadLetter: { type: string };
   schema: { fields: Record<string, unknown> };
   windows: z.output<typeof windowSchema>[];
   drift?: { numeric: string[]; categorical: string[] } | undefined;
@@ -54,6 +63,12 @@ interface ReferenceView {
 
 function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
   const known = new Set([...Object.keys(cfg.schema.fields), 'key']);
+  if (cfg.deadLetter.type === 'kafka' && cfg.source.type !== 'kafka')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deadLetter', 'type'],
+      message: `"kafka" needs a kafka source (its brokers and topic); this source is ${cfg.source.type}`,
+    });
   if (cfg.learner) checkLearnerFields(cfg.learner, cfg.schema.fields, ctx);
   for (const kind of ['numeric', 'categorical'] as const)
     cfg.drift?.[kind].forEach((f, i) => {
@@ -108,7 +123,72 @@ function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
         message: 'emit mode "update" needs an interval',
       });
     }
+    checkWindowCompiles(cfg.pipeline, w, i, ctx);
   });
+}
+
+/**
+ * Scale-out keeps window state per partition: exact only if each group's events all land in one
+ * partition, i.e. every window groups by (at least) the fields that decide the partition.
+ */
+function checkCoPartitioning(cfg: ReferenceView, known: Set<string>, ctx: z.RefinementCtx): void {
+  const keyedBy = cfg.source.partitionedBy;
+  if (keyedBy === undefined) return;
+  keyedBy.forEach((f, i) => {
+    if (!known.has(f))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'partitionedBy', i],
+        message: `field "${f}" is not declared in schema.fields`,
+      });
+  });
+  cfg.windows.forEach((w, i) => {
+    const missing = keyedBy.filter((f) => !w.groupBy.includes(f));
+    if (missing.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', i, 'groupBy'],
+        message: `source.partitionedBy is [${keyedBy.join(', ')}]: window "${w.name}" must group by ${missing.join(', ')} too, or a group would be split across partitions (and instances)`,
+      });
+  });
+}
+
+/**
+ * Builds each aggregate and then the whole window exactly as the pipeline will, so what only the
+ * registry knows (options out of range, a missing field, reserved or clashing column names)
+ * fails here, naming the field, rather than when the pipeline is wired.
+ */
+function checkWindowCompiles(
+  pipeline: string,
+  w: z.output<typeof windowSchema>,
+  i: number,
+  ctx: z.RefinementCtx,
+): void {
+  let ok = true;
+  w.aggregates.forEach((a, j) => {
+    const path = ['windows', i, 'aggregates', j];
+    try {
+      const agg = createAggregator(a.fn, { q: a.q, k: a.k, accuracy: a.accuracy });
+      if (agg.needsField && a.field === undefined) {
+        ok = false;
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'field'],
+          message: `aggregate "${a.fn}" needs a field`,
+        });
+      }
+    } catch (err) {
+      ok = false; // an unknown fn is already reported by the aggregate schema
+      if (!/^Unknown aggregate/.test((err as Error).message))
+        ctx.addIssue({ code: 'custom', path, message: (err as Error).message });
+    }
+  });
+  if (!ok) return;
+  try {
+    compileWindow(pipeline, w);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path: ['windows', i], message: (err as Error).message });
+  }
 }
 
 /** Turns zod issues into one message naming each field and the reason: `windows[0].size: must be …`. */
@@ -120,7 +200,12 @@ export function formatIssues(error: z.ZodError): string {
           typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
         '',
       );
-      return `${path || '(root)'}: ${issue.message}`;
+      // zod says "expected string, received undefined" for an absent field: say it plainly
+      const message =
+        issue.code === 'invalid_type' && /received undefined$/.test(issue.message)
+          ? `is required (${issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})`
+          : issue.message;
+      return `${path || '(root)'}: ${message}`;
     })
     .join('\n');
 }
@@ -183,30 +268,3 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown
   if (port) cfg.api = { ...(cfg.api ?? {}), port: Number(port) };
   return cfg;
 }
-
-/**
- * Scale-out keeps window state per partition: exact only if each group's events all land in one
- * partition, i.e. every window groups by (at least) the fields that decide the partition.
- */
-function checkCoPartitioning(cfg: ReferenceView, known: Set<string>, ctx: z.RefinementCtx): void {
-  const keyedBy = cfg.source.partitionedBy;
-  if (keyedBy === undefined) return;
-  keyedBy.forEach((f, i) => {
-    if (!known.has(f))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['source', 'partitionedBy', i],
-        message: `field "${f}" is not declared in schema.fields`,
-      });
-  });
-  cfg.windows.forEach((w, i) => {
-    const missing = keyedBy.filter((f) => !w.groupBy.includes(f));
-    if (missing.length > 0)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['windows', i, 'groupBy'],
-        message: `source.partitionedBy is [${keyedBy.join(', ')}]: window "${w.name}" must group by ${missing.join(', ')} too, or a group would be split across partitions (and instances)`,
-      });
-  });
-}
-

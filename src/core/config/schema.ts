@@ -21,7 +21,28 @@ export const eventSchemaSchema = z
     minTime: z.number().default(0),
     maxTime: z.number().default(Date.UTC(2200, 0, 1)),
   })
-  .strict();
+  .strict()
+  .superRefine((schema, ctx) => {
+    if (schema.minTime >= schema.maxTime)
+      ctx.addIssue({ code: 'custom', path: ['maxTime'], message: 'must be greater than minTime' });
+    schema.optional.forEach((f, i) => {
+      if (!Object.hasOwn(schema.fields, f))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['optional', i],
+          message: `field "${f}" is not declared in fields`,
+        });
+    });
+    // the time field is read by timeFormat, not by its declared type: a mismatch rejects every record
+    const declared = schema.fields[schema.timeField];
+    const wanted = schema.timeFormat === 'iso' ? ['string'] : ['number', 'integer'];
+    if (declared !== undefined && !wanted.includes(declared))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fields', schema.timeField],
+        message: `the time field is read as ${schema.timeFormat}, so it cannot be declared ${declared}`,
+      });
+  });
 
 export type FieldType = z.output<typeof fieldTypeSchema>;
 export type EventSchemaConfig = z.output<typeof eventSchemaSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, identifier, positiveDuration } from './common.js';
+import { duration, httpUrl, identifier, positiveDuration, redisUrl } from './common.js';
 
 const retrySchema = z
   .object({
@@ -13,7 +13,7 @@ const retrySchema = z
 export const clickhouseSinkSchema = z
   .object({
     type: z.literal('clickhouse'),
-    url: z.string().url().default('http://127.0.0.1:8123'),
+    url: httpUrl.default('http://127.0.0.1:8123'),
     database: identifier.default('streamlearn'),
     username: z.string().default('default'),
     password: z.string().default(''),
@@ -52,6 +52,8 @@ export const deadLetterSchema = z.discriminatedUnion('type', [
       type: z.literal('kafka'),
       /** Defaults to `<source topic>.dlq`. */
       topic: z.string().min(1).optional(),
+      /** Longer values are kept as a prefix, marked with their length and SHA-256 in headers. */
+      maxValueBytes: z.number().int().positive().default(1_048_576),
     })
     .strict(),
 ]);
@@ -61,7 +63,7 @@ export const checkpointSchema = z
     store: z.enum(['file', 'redis', 'memory']).default('file'),
     /** Folder of the file store. */
     path: z.string().min(1).default('data/checkpoints'),
-    redisUrl: z.string().default('redis://127.0.0.1:6379'),
+    redisUrl: redisUrl.default('redis://127.0.0.1:6379'),
     /** Wall-time interval between checkpoints (and so between offset commits). */
     interval: duration.default(5_000),
     /** The pipeline's lease: a crashed instance's successor waits at most this long to take over. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, positiveDuration } from './common.js';
+import { brokerAddress, duration, positiveDuration } from './common.js';
 
 export const generatorDriftSchema = z
   .object({
@@ -54,7 +54,7 @@ export const fileSourceSchema = z
 export const kafkaSourceSchema = z
   .object({
     type: z.literal('kafka'),
-    brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+    brokers: z.array(brokerAddress).min(1).default(['127.0.0.1:9092']),
     topic: z.string().min(1),
     groupId: z.string().min(1).default('streamlearn'),
     clientId: z.string().min(1).default('streamlearn'),

@@ -1,10 +1,17 @@
 import { z } from 'zod';
+import { AGGREGATORS, isAggregatorName } from '../../windows/aggregators/index.js';
 import { duration, identifier, positiveDuration } from './common.js';
 
 /** One aggregate column of a window: `fn` names an aggregator in the registry (src/windows/aggregators). */
 export const aggregateSchema = z
   .object({
-    fn: z.string().min(1),
+    fn: z
+      .string()
+      .min(1)
+      .refine(isAggregatorName, {
+        error: (issue) =>
+          `unknown aggregate "${String(issue.input)}"; known: ${Object.keys(AGGREGATORS).join(', ')}`,
+      }),
     /** Input field (every aggregator but `count` needs one). */
     field: identifier.optional(),
     /** Output column name; defaults to `<fn>_<field>` (or `count`). */

@@ -19,15 +19,24 @@ export function createKafka(brokers: string[], clientId: string, logger?: Logger
   return new Kafka(config);
 }
 
-/** Creates `topic` with `partitions` if it is missing (our brokers do not auto-create topics). */
-export async function ensureTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
+/**
+ * Creates `topic` with `partitions` (and topic-level `configs`, e.g. `max.message.bytes`) if it is
+ * missing (our brokers do not auto-create topics). An existing topic is left as it is.
+ */
+export async function ensureTopic(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+  configs: Record<string, string> = {},
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = await admin.listTopics();
     if (!existing.includes(topic)) {
+      const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
       await admin.createTopics({
-        topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+        topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
         waitForLeaders: true,
       });
     }

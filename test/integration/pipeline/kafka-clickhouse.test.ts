@@ -5,6 +5,12 @@ import { EventGenerator, GENERATOR_SCHEMA } from '../../../src/ingest/generator.
 import { Metrics } from '../../../src/runtime/metrics.js';
 import { startService } from '../../../src/runtime/service.js';
 import {
+  expectCommittedToEnd,
+  expectedRegionWindows,
+  expectRegionRows,
+  readDeadLetters,
+} from '../helpers/pipeline-checks.js';
+import {
   clickhouse,
   CLICKHOUSE_URL,
   kafka,
@@ -139,80 +145,15 @@ describe('Kafka → windows → ClickHouse on the real services', () => {
     expect(stats.rejected).toBe(MALFORMED.length);
     expect(stats.late).toBe(0);
 
-    // independent aggregation of what was produced
-    const expected = new Map<string, { count: number; sum: number; min: number; max: number }>();
-    for (const e of events) {
-      const start = Math.floor(e.ts / 60_000) * 60_000;
-      const k = `${String(e.region)}|${start}`;
-      const a = expected.get(k) ?? { count: 0, sum: 0, min: Infinity, max: -Infinity };
-      a.count++;
-      a.sum += e.amount as number;
-      a.min = Math.min(a.min, e.latency_ms as number);
-      a.max = Math.max(a.max, e.latency_ms as number);
-      expected.set(k, a);
-    }
-    const ch = clickhouse();
-    const result = await ch.query({
-      query: `SELECT region, toInt64(start) AS start, count, sum_amount, min_latency_ms, max_latency_ms, mean_amount FROM ${database}.w_region_1m FINAL WHERE NOT retracted ORDER BY region, start`,
-      format: 'JSONEachRow',
-    });
-    const rows = (await result.json()) as {
-      region: string;
-      start: string;
-      count: string;
-      sum_amount: number;
-      min_latency_ms: number;
-      max_latency_ms: number;
-      mean_amount: number;
-    }[];
-    await ch.close();
-    expect(rows.length).toBe(expected.size);
-    for (const r of rows) {
-      const e = expected.get(`${r.region}|${Number(r.start)}`);
-      expect(e, `unexpected row ${r.region} ${r.start}`).toBeDefined();
-      expect(Number(r.count)).toBe(e!.count);
-      expect(r.sum_amount).toBeCloseTo(e!.sum, 6);
-      expect(r.mean_amount).toBeCloseTo(e!.sum / e!.count, 9);
-      expect(r.min_latency_ms).toBe(e!.min);
-      expect(r.max_latency_ms).toBe(e!.max);
-    }
+    await expectRegionRows(database, 'w_region_1m', expectedRegionWindows(events, 60_000));
 
     // every malformed record is in the DLQ topic with its reason and original bytes
-    const consumer = kafka().consumer({ groupId: `${pipeline}-dlq-reader` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
-    const letters: { reason: string; value: string | null }[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${letters.length} dead letters arrived`)),
-        30_000,
-      );
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          letters.push({
-            reason: String(message.headers?.reason),
-            value: message.value ? message.value.toString('utf8') : null,
-          });
-          if (letters.length === MALFORMED.length) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-    await consumer.disconnect();
-    const got = letters.map((l) => `${l.reason}:${l.value ?? ''}`).sort();
+    const letters = await readDeadLetters(`${topic}.dlq`, MALFORMED.length);
+    const got = letters.map((l) => `${l.reason}:${l.value ? l.value.toString('utf8') : ''}`).sort();
     const want = MALFORMED.map(([v, reason]) => `${reason}:${v ?? ''}`).sort();
     expect(got).toEqual(want);
 
     // offsets committed up to the end of every partition
-    const admin = kafka().admin();
-    await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: `${pipeline}-group`, topics: [topic] });
-    await admin.disconnect();
-    for (const end of ends) {
-      expect(committed!.partitions.find((p) => p.partition === end.partition)?.offset).toBe(end.offset);
-    }
+    await expectCommittedToEnd(topic, `${pipeline}-group`);
   });
 });
