@@ -22,6 +22,8 @@
  * throws `SL_ERR_LEASE_LOST` (stopping the pipeline) once it is lost. Until the stage is restored
  * or fed, and after it steps down, `service` serves the newest stored version, polled every
  * `learner.reloadInterval`. Instances that never learn use {@link createModelReplica}.
+ * `stage.restore(state)` returns a promise the runtime must await before feeding events: it adopts
+ * a rollback stored after the checkpoint was taken, so an acknowledged rollback survives a crash.
  *
  * @example
  * const keeper = new LeaseKeeper(store, { name: learnerCheckpointName(config), owner, ttlMs: 15_000 });

@@ -311,7 +311,7 @@ export class Pipeline {
     await keeper.start(this.stopper.signal);
     const stored = await this.untilDone('checkpoint', () => store.load(name));
     if (stored) {
-      this.restoreTask(task, decodeCheckpoint(stored.data));
+      await this.restoreTask(task, decodeCheckpoint(stored.data));
       logger.info({ checkpoint: name, version: stored.version, positions: task.restored }, 'restored state');
     }
     return task;
@@ -572,7 +572,7 @@ export class Pipeline {
     };
   }
 
-  private restoreTask(task: Task, cp: WindowCheckpoint): void {
+  private async restoreTask(task: Task, cp: WindowCheckpoint): Promise<void> {
     for (const w of task.windows) {
       const state = cp.windows[w.spec.name];
       if (state !== undefined) w.operator.restore(state);
@@ -589,7 +589,7 @@ export class Pipeline {
     }
     for (const stage of this.stages) {
       const state = cp.stages?.[stage.name];
-      if (state !== undefined) stage.restore(state);
+      if (state !== undefined) await stage.restore(state);
     }
     this.stageOrder.restore(cp.heldForStages);
     this.watermarks.restore(watermark);

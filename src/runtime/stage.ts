@@ -35,7 +35,8 @@ export interface Stage {
   drainRows(): Map<string, Row[]>;
   /** State for the pipeline checkpoint. */
   snapshot(): Json;
-  restore(state: Json): void;
+  /** Restores `snapshot()`'s state; the runtime awaits a returned promise before feeding events. */
+  restore(state: Json): void | Promise<void>;
   /**
    * Called after a checkpoint holding this stage's state is durable (e.g. the learner then publishes
    * a model version, an alert outbox hands over to its channels).

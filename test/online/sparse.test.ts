@@ -50,6 +50,47 @@ describe('FeatureHasher.transformSparse', () => {
   });
 });
 
+describe('FeatureHasher.forFields', () => {
+  it('gives transformSparse’s entries of the fields as strings: same order, sums, signs and buckets', () => {
+    const rng = new Random(5);
+    // names of odd and even length (the `=` then starts or ends a block), one repeated
+    const names = ['a', 'bb', 'ccc', 'dddd', 'ünï', 'a'];
+    const pick = (): string | number | boolean | null | undefined => {
+      const r = rng.next();
+      if (r < 0.1) return null;
+      if (r < 0.15) return undefined;
+      if (r < 0.25) return rng.next() < 0.5;
+      if (r < 0.35) return rng.int(7) - 3;
+      if (r < 0.4) return '';
+      return 'x'.repeat(rng.int(4)) + String.fromCharCode(97 + rng.int(3), 0xe9 + rng.int(2));
+    };
+    for (const [nFeatures, seed, alternateSign] of [
+      [4, 0, true],
+      [1000, 4294967295, true],
+      [2 ** 18, 3, false],
+      [2 ** 31, 11, true],
+    ] as const) {
+      const hasher = new FeatureHasher({ nFeatures, seed, alternateSign });
+      const fields = hasher.forFields(names);
+      const idx = new Int32Array(8);
+      const vals = new Float64Array(8);
+      const want = new Int32Array(8);
+      const wantVals = new Float64Array(8);
+      for (let i = 0; i < 2_000; i++) {
+        const event = Object.fromEntries(names.map((n) => [n, pick()]));
+        const asStrings = Object.fromEntries(
+          Object.entries(event).flatMap(([k, v]) => (v === null || v === undefined ? [] : [[k, String(v)]])),
+        );
+        idx[0] = want[0] = 99; // entries before `start` are left alone
+        const n = fields.transformSparse(event, idx, vals, 1);
+        expect(n).toBe(hasher.transformSparse(asStrings, want, wantVals, 1));
+        expect([...idx.subarray(0, n)]).toEqual([...want.subarray(0, n)]);
+        expect([...vals.subarray(1, n)]).toEqual([...wantVals.subarray(1, n)]);
+      }
+    }
+  });
+});
+
 describe('sparse path of linear models', () => {
   const cases: [
     string,

@@ -4,7 +4,7 @@ import type { Features, Json, Label, ModelState, OnlineModel, Transformer } from
 import { isClassifier, isDenseModel, type Classifier, type DenseModel } from '../model.js';
 import { MAX_SPARSE_SIZE, MODELS, createModel, isSparseModel, modelFromState } from '../models/index.js';
 import type { SparseModel } from '../models/index.js';
-import { HASHED_KEY_PREFIX } from '../preprocessing/feature-hasher.js';
+import { HASHED_KEY_PREFIX, type HashedFields } from '../preprocessing/feature-hasher.js';
 import { FeatureHasher, OneHotEncoder, StandardScaler } from '../preprocessing/index.js';
 
 /** What a model of the registry predicts: a binary or multi-class label, or a number. */
@@ -55,8 +55,8 @@ export class ModelBundle {
   readonly sparseIdx: Int32Array;
   readonly sparseVals: Float64Array;
   private readonly encoder: Transformer | null;
-  /** Categorical values of the event on the sparse path (reused: same keys, same order). */
-  private readonly cats: Record<string, string | null>;
+  /** The categorical fields' hasher on the sparse path (`name=` hashed once). */
+  private readonly hashedFields: HashedFields | null;
 
   private constructor(
     readonly cfg: LearnerConfig,
@@ -86,7 +86,7 @@ export class ModelBundle {
     const width = this.sparse ? this.numeric.length + this.categorical.length : 0;
     this.sparseIdx = new Int32Array(width);
     this.sparseVals = new Float64Array(width);
-    this.cats = {};
+    this.hashedFields = this.sparse ? hasher!.forFields(this.categorical) : null;
   }
 
   /** A fresh, untrained bundle. */
@@ -141,13 +141,7 @@ export class ModelBundle {
       sparseIdx[n] = base + k;
       sparseVals[n++] = v;
     }
-    // the categorical values as strings, in a reused object: the hasher reads them in key order
-    const cats = this.cats;
-    for (const name of this.categorical) {
-      const v = x[name];
-      cats[name] = v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
-    }
-    return (this.encoder as FeatureHasher).transformSparse(cats, sparseIdx, sparseVals, n);
+    return this.hashedFields!.transformSparse(x, sparseIdx, sparseVals, n);
   }
 
   /** Model features of `x`; with `learn`, the scaler first learns from it (River's pipeline order). */

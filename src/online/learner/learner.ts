@@ -1,5 +1,6 @@
 import type { LearnerConfig } from '../../core/config/learner.js';
 import { StreamlearnError } from '../../core/errors.js';
+import { retry } from '../../core/retry.js';
 import type { Event, Positions } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import type { Alert } from '../../drift/alerts/alert.js';
@@ -7,7 +8,7 @@ import type { DriftReaction, DriftReactionHandler, LearnerStream } from '../../d
 import type { EventOrigin, Stage } from '../../runtime/stage.js';
 import type { Row, TableSpec } from '../../sinks/sink.js';
 import type { Lease } from '../../state/checkpoint-store.js';
-import type { VersionedCheckpointStore } from '../../state/versioned.js';
+import { versionNotFound, type VersionedCheckpointStore } from '../../state/versioned.js';
 import type { Features, Json, Label, MiniBatchModel } from '../model.js';
 import { isMiniBatchModel } from '../model.js';
 import { ModelBundle, type BundleState, type Prediction, type Task } from './bundle.js';
@@ -79,6 +80,11 @@ interface LearnerState {
   modelSince?: number;
   /** The next published version is the first of a model started by a drift reaction. */
   resetUnpublished?: boolean;
+  /**
+   * The newest stored version this state knows of (0: none stored; absent in older states): a
+   * rollback stored after it is not in this state, and a restore adopts it.
+   */
+  knownVersion?: number;
 }
 
 /**
@@ -137,6 +143,8 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
   /** `labelled` when the current model started. */
   private modelSince = 0;
   private resetUnpublished = false;
+  /** Newest stored version this learner knows of (published, rolled back or seen); null: not checked. */
+  private knownVersion: number | null = null;
 
   constructor(
     readonly pipeline: string,
@@ -270,6 +278,7 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
     if (reaction === 'new-version' && this.labelled > this.modelSince) {
       const state = this.snapshot() as unknown as LearnerState;
       delete state.preDrift;
+      delete state.knownVersion;
       state.resetUnpublished = false;
       const metrics = { overall: this.evaluator.overall(), rolling: this.evaluator.rolling() };
       this.preDrift.push({ state, metrics });
@@ -325,10 +334,25 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
       modelSince: this.modelSince,
       resetUnpublished: this.resetUnpublished,
     };
+    if (this.knownVersion !== null) state.knownVersion = this.knownVersion;
     return state as unknown as Json;
   }
 
-  restore(state: Json): void {
+  /**
+   * Restores a pipeline checkpoint's state, then adopts a rollback stored after that checkpoint
+   * was taken (see {@link rollback}): the model is the rolled-back one, while counters, metrics
+   * and positions stay the checkpoint's, so the events after it are learned by the rolled-back
+   * model. The runtime must await the returned promise before feeding events; model versions
+   * are published only after it settles.
+   */
+  restore(state: Json): Promise<void> {
+    this.restoreState(state);
+    const known = (state as unknown as LearnerState).knownVersion;
+    const eventsAtRestore = this.eventsSeen;
+    return this.serial(() => this.adoptNewerRollback(known, eventsAtRestore));
+  }
+
+  private restoreState(state: Json): void {
     const s = state as unknown as LearnerState;
     if (s?.format !== 1)
       throw new StreamlearnError('SL_ERR_CHECKPOINT', `learner ${this.modelName}: unknown state format`, {
@@ -356,7 +380,56 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
     this.steppedDown = false;
     // whether the store already holds this state is checked before the next publish
     this.publishedVersion = undefined;
+    this.knownVersion = s.knownVersion ?? null;
     this.dirty = this.labelled > 0;
+  }
+
+  /**
+   * Continues from the newest rollback stored after version `known` (the newest the restored
+   * state knew of), if any. Versions published after `known` from the same state are left to
+   * {@link syncPublished}. Store outages are waited out: publishing needs the store anyway.
+   */
+  private async adoptNewerRollback(known: number | undefined, eventsAtRestore: number): Promise<void> {
+    if (known === undefined) return; // a state from before rollbacks were tracked
+    const { store, logger } = this.deps;
+    const name = this.checkpointName;
+    const patiently = <T>(fn: () => Promise<T>): Promise<T> =>
+      retry(fn, {
+        attempts: Number.POSITIVE_INFINITY,
+        initialDelayMs: 100,
+        maxDelayMs: 5_000,
+        onRetry: (err, attempt) => {
+          if (attempt === 1 || attempt % 10 === 0)
+            logger.warn(
+              { model: this.modelName, err: (err as Error).message },
+              'checking for rollbacks; retrying',
+            );
+        },
+      });
+    const newer = (await patiently(() => store.listVersions(name))).filter((v) => v.version > known);
+    const newest = newer.at(-1)?.version;
+    for (const v of [...newer].reverse()) {
+      const bytes = await patiently(() => store.loadVersion(name, v.version));
+      if (!bytes) continue; // trimmed meanwhile
+      const payload = decodeVersion(name, bytes);
+      if (payload.metadata.reason !== 'rollback') continue;
+      this.bundle = ModelBundle.fromState(this.cfg, (payload.state as unknown as LearnerState).bundle);
+      this.resetUnpublished = false;
+      this.publishedVersion = v.version;
+      this.publishedMetadata = payload.metadata;
+      this.knownVersion = newest!;
+      this.dirty = false;
+      if (this.eventsSeen !== eventsAtRestore)
+        logger.error(
+          { model: this.modelName, events: this.eventsSeen - eventsAtRestore },
+          'events were fed before the restore finished: the rolled-back model did not learn them',
+        );
+      logger.info(
+        { model: this.modelName, version: v.version, rollbackOf: payload.metadata.rollbackOf },
+        'restored: continuing from the model rolled back to after the checkpoint',
+      );
+      return;
+    }
   }
 
   /**
@@ -370,8 +443,9 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
       return null;
     }
     const payload = decodeVersion(this.checkpointName, latest.data);
-    this.restore(payload.state);
+    this.restoreState(payload.state); // the newest version: no newer rollback to adopt
     this.publishedVersion = latest.version;
+    this.knownVersion = latest.version;
     this.publishedMetadata = payload.metadata;
     this.dirty = false;
     return latest.version;
@@ -408,6 +482,7 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
       const reason = this.resetUnpublished ? 'drift-reset' : undefined;
       this.resetUnpublished = false; // before the snapshot: the version must not carry it
       const state = this.snapshot() as unknown as LearnerState;
+      delete state.knownVersion; // about the store, for pipeline checkpoints only
       const metrics = { overall: this.evaluator.overall(), rolling: this.evaluator.rolling() };
       if (await this.publish(state, metrics, reason)) this.dirty = false;
       else if (reason !== undefined) this.resetUnpublished = true;
@@ -447,6 +522,7 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
     }
     this.publishedVersion = version;
     this.publishedMetadata = metadata;
+    this.knownVersion = version;
     this.deps.logger.debug(
       { model: this.modelName, version, events: state.eventsSeen, reason },
       'model published',
@@ -455,29 +531,45 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
   }
 
   /**
-   * Makes `version` the newest (a copy: history kept) and continues learning from that model.
-   * Metrics and counters keep running (they describe the stream). Returns the new version number.
+   * Makes `version` the newest (a copy marked `reason: 'rollback'`: history kept) and continues
+   * learning from that model. Metrics and counters keep running (they describe the stream).
+   * Returns the new version number.
+   *
+   * The copy is durable when this resolves, before any pipeline checkpoint holds the rolled-back
+   * model: after a crash, {@link restore} finds it newer than the checkpoint and adopts it, so an
+   * acknowledged rollback survives any crash, and the checkpoint's positions still decide which
+   * events are learned next.
    */
   async rollback(version: number): Promise<number> {
     return this.serial(async () => {
       const lease = this.requireLease('roll back');
+      const { store, logger } = this.deps;
+      const bytes = await store.loadVersion(this.checkpointName, version);
+      if (!bytes) throw versionNotFound(this.checkpointName, version);
+      const payload: VersionPayload = decodeVersion(this.checkpointName, bytes);
+      const metadata: VersionMetadata = {
+        ...payload.metadata,
+        createdAt: this.now(),
+        owner: lease.owner,
+        token: lease.token,
+        reason: 'rollback',
+        rollbackOf: version,
+      };
       let created: number;
       try {
-        created = await this.deps.store.rollback(this.checkpointName, lease, version, this.cfg.keepVersions);
+        const copy = encodeVersion({ format: 1, metadata, state: payload.state });
+        created = await store.save(this.checkpointName, lease, copy, this.cfg.keepVersions);
       } catch (err) {
         if (isLeaseLost(err)) throw this.stepDown(err);
         throw err;
       }
-      const bytes = await this.deps.store.loadVersion(this.checkpointName, created);
-      if (!bytes)
-        throw new StreamlearnError('SL_ERR_CHECKPOINT', `version ${created} vanished right after rollback`);
-      const payload: VersionPayload = decodeVersion(this.checkpointName, bytes);
-      const bundle = (payload.state as unknown as LearnerState).bundle;
-      this.bundle = ModelBundle.fromState(this.cfg, bundle);
+      this.bundle = ModelBundle.fromState(this.cfg, (payload.state as unknown as LearnerState).bundle);
+      this.resetUnpublished = false; // the model a drift reaction started is replaced too
       this.publishedVersion = created;
-      this.publishedMetadata = payload.metadata;
+      this.publishedMetadata = metadata;
+      this.knownVersion = created;
       this.dirty = false;
-      this.deps.logger.info({ model: this.modelName, from: version, version: created }, 'model rolled back');
+      logger.info({ model: this.modelName, from: version, version: created }, 'model rolled back');
       return created;
     });
   }
@@ -551,10 +643,12 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
     const latest = await this.deps.store.load(this.checkpointName);
     if (!latest) {
       this.publishedVersion = null;
+      this.knownVersion = 0;
       return;
     }
     const { metadata } = decodeVersion(this.checkpointName, latest.data);
     this.publishedVersion = latest.version;
+    this.knownVersion = latest.version;
     this.publishedMetadata = metadata;
     const same = (s: { eventsSeen: number; labelled: number }): boolean =>
       metadata.eventsSeen === s.eventsSeen && metadata.labelled === s.labelled;

@@ -27,9 +27,12 @@ export interface VersionMetadata {
   /**
    * Why this version exists beyond the usual publish after a checkpoint: `pre-drift` = the model
    * a `new-version` drift reaction replaced (kept to roll back to); `drift-reset` = the first
-   * version of the fresh model trained after a drift reaction.
+   * version of the fresh model trained after a drift reaction; `rollback` = a copy of version
+   * `rollbackOf` made newest by a rollback (its other fields are that version's, except
+   * `createdAt`, `owner` and `token`).
    */
-  reason?: 'pre-drift' | 'drift-reset';
+  reason?: 'pre-drift' | 'drift-reset' | 'rollback';
+  rollbackOf?: number;
 }
 
 /** A published model version: the learner's full state (model, scaler, metrics) and metadata. */

@@ -19,34 +19,78 @@ export type FeatureHasherOptions = z.input<typeof FeatureHasherOptions>;
 /** The registry spec: options plus `type`. */
 export const FeatureHasherSpec = z.object({ type: z.literal('feature-hasher'), ...shape }).strict();
 
-/** MurmurHash3 (x86, 32-bit) over the UTF-16 code units of `s`, two per block. */
-export function murmur3(s: string, seed: number): number {
-  let h = seed >>> 0;
-  const len = s.length;
-  let i = 0;
-  for (; i + 1 < len; i += 2) {
-    let k = (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)) >>> 0;
-    k = Math.imul(k, 0xcc9e2d51);
+/*
+ * MurmurHash3 (x86, 32-bit) over the UTF-16 code units of a string, two per 32-bit block (equal to
+ * scikit-learn's `murmurhash3_32` of the UTF-16LE bytes). The state is split into steps so a
+ * `name=value` token can be hashed from a precomputed `name=` state without building the string.
+ */
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+/** One full block `k` mixed into `h`. */
+function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/**
+ * The final half block (one code unit, or -1) and the length mix; `units` counts UTF-16 code
+ * units. The hash comes out as an int32 (its unsigned value is the murmur3 value): kept in int32
+ * range, it never becomes a heap number on the way to the bucket.
+ */
+function finish(h: number, tail: number, units: number): number {
+  if (tail >= 0) {
+    let k = Math.imul(tail, C1);
     k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h ^= Math.imul(k, C2);
   }
-  if (i < len) {
-    let k = s.charCodeAt(i);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-  }
-  h ^= len * 2;
+  h ^= units * 2;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
+}
+
+/**
+ * Continues a hash whose first `before` code units are mixed into `h`, with `low` the pending
+ * code unit of an unfinished block (-1 if none), over the code units of `s`.
+ */
+function hashRest(h: number, low: number, before: number, s: string): number {
+  const len = s.length;
+  let i = 0;
+  if (low >= 0) {
+    if (len === 0) return finish(h, low, before);
+    h = mixBlock(h, low | (s.charCodeAt(0) << 16));
+    i = 1;
+  }
+  for (; i + 1 < len; i += 2) h = mixBlock(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+  return finish(h, i < len ? s.charCodeAt(i) : -1, before + len);
+}
+
+/** MurmurHash3 (x86, 32-bit) over the UTF-16 code units of `s`, two per block. */
+export function murmur3(s: string, seed: number): number {
+  return hashRest(seed | 0, -1, 0, s) >>> 0;
+}
+
+/** The state after `name=`: the mixed blocks and the pending code unit (`=` when `name` is even). */
+interface PairPrefix {
+  h: number;
+  low: number;
+  units: number;
+}
+
+function pairPrefix(name: string, seed: number): PairPrefix {
+  const nl = name.length;
+  let h = seed | 0;
+  let i = 0;
+  for (; i + 1 < nl; i += 2) h = mixBlock(h, name.charCodeAt(i) | (name.charCodeAt(i + 1) << 16));
+  if (i < nl) return { h: mixBlock(h, name.charCodeAt(i) | (61 << 16)), low: -1, units: nl + 1 };
+  return { h, low: 61 /* = */, units: nl + 1 };
 }
 
 /**
@@ -54,38 +98,27 @@ export function murmur3(s: string, seed: number): number {
  * categorical feature and event).
  */
 export function murmur3Pair(name: string, value: string, seed: number): number {
+  return pairHash(name, value, seed) >>> 0;
+}
+
+/** {@link murmur3Pair} as an int32. */
+function pairHash(name: string, value: string, seed: number): number {
   const nl = name.length;
-  const len = nl + 1 + value.length;
-  let h = seed >>> 0;
-  let low = -1; // the first code unit of a block, until its second arrives
-  for (let j = 0; j < len; j++) {
-    const c = j < nl ? name.charCodeAt(j) : j === nl ? 61 /* = */ : value.charCodeAt(j - nl - 1);
-    if (low < 0) {
-      low = c;
-      continue;
-    }
-    let k = (low | (c << 16)) >>> 0;
-    low = -1;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  if (low >= 0) {
-    let k = Math.imul(low, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-  }
-  h ^= len * 2;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  let h = seed | 0;
+  let i = 0;
+  for (; i + 1 < nl; i += 2) h = mixBlock(h, name.charCodeAt(i) | (name.charCodeAt(i + 1) << 16));
+  if (i < nl) return hashRest(mixBlock(h, name.charCodeAt(i) | (61 << 16)), -1, nl + 1, value);
+  return hashRest(h, 61, nl + 1, value);
+}
+
+/** `mask` for {@link bucketOf}: `nFeatures - 1` for a power of two, else -1. */
+function bucketMask(nFeatures: number): number {
+  return (nFeatures & (nFeatures - 1)) === 0 ? nFeatures - 1 : -1;
+}
+
+/** The bucket of an int32 hash: its unsigned value mod `nFeatures` (a mask for a power of two). */
+function bucketOf(h: number, nFeatures: number, mask: number): number {
+  return mask >= 0 ? h & mask : (h >>> 0) % nFeatures;
 }
 
 /** Prefix of the hasher's output keys: `#<bucket>` is neither integer-like nor a config identifier. */
@@ -107,9 +140,11 @@ export const HASHED_KEY_PREFIX = '#';
 export class FeatureHasher implements Transformer {
   readonly kind = 'feature-hasher';
   readonly options: z.output<typeof FeatureHasherOptions>;
+  private readonly mask: number;
 
   constructor(options: FeatureHasherOptions = {}) {
     this.options = FeatureHasherOptions.parse(options);
+    this.mask = bucketMask(this.options.nFeatures);
   }
 
   /** Rebuilds a hasher saved with `toState`. */
@@ -121,16 +156,17 @@ export class FeatureHasher implements Transformer {
 
   transformOne(x: RawFeatures): Record<string, number> {
     const { nFeatures, alternateSign } = this.options;
+    const mask = this.mask;
     // a dictionary-mode object: bucket keys vary per event, and as named properties of a plain
     // object each new combination would make V8 build new hidden classes
     const out = Object.create(null) as Record<string, number>;
     for (const name in x) {
       const v = x[name];
+      if (v === null || v === undefined) continue;
       const h = this.hash(name, v);
-      if (h < 0) continue;
       const value = typeof v === 'number' ? v : 1;
-      const key = HASHED_KEY_PREFIX + (h % nFeatures);
-      out[key] = (out[key] ?? 0) + (alternateSign && h >= 0x80000000 ? -value : value);
+      const key = HASHED_KEY_PREFIX + bucketOf(h, nFeatures, mask);
+      out[key] = (out[key] ?? 0) + (alternateSign && h < 0 ? -value : value);
     }
     return out;
   }
@@ -143,14 +179,15 @@ export class FeatureHasher implements Transformer {
    */
   transformSparse(x: RawFeatures, indices: Int32Array, values: Float64Array, start = 0): number {
     const { nFeatures, alternateSign } = this.options;
+    const mask = this.mask;
     let n = start;
     for (const name in x) {
       const v = x[name];
+      if (v === null || v === undefined) continue;
       const h = this.hash(name, v);
-      if (h < 0) continue;
       let value = typeof v === 'number' ? v : 1;
-      if (alternateSign && h >= 0x80000000) value = -value;
-      const b = h % nFeatures;
+      if (alternateSign && h < 0) value = -value; // the top bit of the unsigned hash
+      const b = bucketOf(h, nFeatures, mask);
       let k = start;
       while (k < n && indices[k] !== b) k++;
       if (k === n) {
@@ -161,16 +198,75 @@ export class FeatureHasher implements Transformer {
     return n;
   }
 
-  /** The feature's hash, or -1 when its value is missing. */
-  private hash(name: string, v: RawFeatures[string]): number {
+  /**
+   * A hasher of the fixed categorical fields `names` of events: each field's `name=` is hashed
+   * once here, so an event costs only its values' code units, and no key is enumerated.
+   */
+  forFields(names: readonly string[]): HashedFields {
+    return new HashedFields(names, this.options);
+  }
+
+  /** The feature's hash as an int32: of `name` for a number, of `name=value` otherwise. */
+  private hash(name: string, v: number | string | boolean): number {
     const seed = this.options.seed;
-    if (typeof v === 'number') return murmur3(name, seed);
-    if (typeof v === 'string') return murmur3Pair(name, v, seed);
-    if (typeof v === 'boolean') return murmur3Pair(name, v ? 'true' : 'false', seed);
-    return -1;
+    if (typeof v === 'number') return hashRest(seed | 0, -1, 0, name);
+    return pairHash(name, typeof v === 'string' ? v : v ? 'true' : 'false', seed);
   }
 
   toState(): ModelState {
     return { kind: this.kind, options: this.options };
+  }
+}
+
+/**
+ * {@link FeatureHasher.transformSparse} of the categorical fields `names` of an event, read as
+ * `{ [name]: String(value) }` over the fields present (null and absent ones skipped): the same
+ * entries, order and sums, with `name=` hashed once at construction (see {@link FeatureHasher.forFields}).
+ */
+export class HashedFields {
+  readonly names: readonly string[];
+  /** Per field, the hash state after `name=`: mixed blocks, pending code unit (-1: none), length. */
+  private readonly prefixH: Int32Array;
+  private readonly prefixLow: Int32Array;
+  private readonly prefixUnits: Int32Array;
+  private readonly mask: number;
+
+  constructor(
+    names: readonly string[],
+    private readonly options: z.output<typeof FeatureHasherOptions>,
+  ) {
+    this.names = [...new Set(names)]; // as the keys of a dict
+    const prefixes = this.names.map((name) => pairPrefix(name, options.seed));
+    this.prefixH = Int32Array.from(prefixes, (p) => p.h);
+    this.prefixLow = Int32Array.from(prefixes, (p) => p.low);
+    this.prefixUnits = Int32Array.from(prefixes, (p) => p.units);
+    this.mask = bucketMask(options.nFeatures);
+  }
+
+  /** Writes entries from `start` and returns the position after the last (see `transformSparse`). */
+  transformSparse(
+    x: Readonly<Record<string, unknown>>,
+    indices: Int32Array,
+    values: Float64Array,
+    start = 0,
+  ): number {
+    const { names, prefixH, prefixLow, prefixUnits } = this;
+    const { nFeatures, alternateSign } = this.options;
+    const mask = this.mask;
+    let n = start;
+    for (let f = 0; f < names.length; f++) {
+      const v = x[names[f]!];
+      if (v === null || v === undefined) continue;
+      const h = hashRest(prefixH[f]!, prefixLow[f]!, prefixUnits[f]!, typeof v === 'string' ? v : String(v));
+      const value = alternateSign && h < 0 ? -1 : 1;
+      const b = bucketOf(h, nFeatures, mask);
+      let k = start;
+      while (k < n && indices[k] !== b) k++;
+      if (k === n) {
+        indices[n] = b;
+        values[n++] = value;
+      } else values[k] = values[k]! + value;
+    }
+    return n;
   }
 }

@@ -14,6 +14,7 @@ export interface JsonLinesChild {
 /**
  * Runs a TypeScript fixture (`node --import tsx`) that reports what it does as JSON lines, so a
  * test can wait for "acquired", "saved", "REFUSED"… Pushed onto `children` for the test to kill.
+ * `args` go to the script (e.g. `src/cli.ts run -c <file>`, whose pino lines are JSON too).
  */
 export function spawnJsonLines(
   fixture: string,
@@ -21,8 +22,9 @@ export function spawnJsonLines(
   env: Record<string, string>,
   children: ChildProcess[],
   label = fixture,
+  args: readonly string[] = [],
 ): JsonLinesChild {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fixture], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
