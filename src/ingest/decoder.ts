@@ -1,5 +1,6 @@
 import type { EventSchemaConfig, FieldType } from '../core/config/index.js';
 import type { Event, FieldValue, RawRecord } from '../core/event.js';
+import { FlatJsonScanner } from './flat-json-scanner.js';
 
 /** Why a record was rejected; each reason is documented in docs/config.md#dead-letter. */
 export type RejectReason =
@@ -43,9 +44,14 @@ export function createDecoder(schema: EventSchemaConfig): (record: RawRecord) =>
     optional: optional.has(name),
   }));
   const { timeField, timeFormat, keyField, maxRecordBytes, minTime, maxTime } = schema;
+  const decodePlain = plainDecoder(schema, rules);
 
   return function decode(record: RawRecord): DecodeResult {
     const bytes = record.value;
+    if (bytes !== null && bytes.length > 0 && bytes.length <= maxRecordBytes) {
+      const event = decodePlain(bytes, record);
+      if (event !== undefined) return { ok: true, event };
+    }
     if (bytes === null || bytes.length === 0) return reject('empty', 'record has no value');
     if (bytes.length > maxRecordBytes)
       return reject('oversized', `record is ${bytes.length} bytes, limit ${maxRecordBytes}`);
@@ -91,18 +97,69 @@ export function createDecoder(schema: EventSchemaConfig): (record: RawRecord) =>
       if (checked === WRONG_TYPE)
         return reject('wrong_type', `field "${rule.name}" should be ${rule.type}, got ${describe(value)}`);
       if (checked === NOT_FINITE) return reject('not_finite', `field "${rule.name}" is not a finite number`);
+      if (checked === NOT_UNICODE)
+        return reject('not_utf8', `field "${rule.name}" holds a lone surrogate escape, not valid Unicode`);
       event[rule.name] = checked as FieldValue;
     }
-    const key = keyOf(record, obj, keyField);
+    const key = keyOf(record, keyField === undefined ? undefined : obj[keyField]);
     if (key !== undefined) event.key = key;
     return { ok: true, event };
   };
 }
 
+/**
+ * The fast path for well-formed records: {@link FlatJsonScanner} reads the schema's fields
+ * straight from the bytes and the event is built as below. Anything it declines, and any record
+ * that would be rejected, gives `undefined`: the `JSON.parse` path then decides, so reasons and
+ * details stay exactly those of that path.
+ */
+function plainDecoder(
+  schema: EventSchemaConfig,
+  rules: FieldRule[],
+): (bytes: Uint8Array, record: RawRecord) => Event | undefined {
+  const { timeField, timeFormat, keyField, minTime, maxTime } = schema;
+  const names = [...new Set([timeField, ...rules.map((r) => r.name), ...(keyField ? [keyField] : [])])];
+  const scanner = new FlatJsonScanner(names);
+  const values = scanner.values;
+  const timeSlot = names.indexOf(timeField);
+  const keySlot = keyField === undefined ? -1 : names.indexOf(keyField);
+  const slots = rules.map((r) => names.indexOf(r.name));
+  // JSON.parse's object inherits these: a record without the field reads the inherited value there
+  const inherited = rules.map((r) => r.name in Object.prototype);
+
+  return function decodePlain(bytes: Uint8Array, record: RawRecord): Event | undefined {
+    if (!scanner.scan(bytes)) return undefined;
+    const ts = parseTime(values[timeSlot], timeFormat);
+    if (typeof ts === 'string' || ts < minTime || ts > maxTime) return undefined;
+    const event: Event = { ts };
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const value = values[slots[i]!];
+      if (value === undefined || value === null) {
+        if (!rule.optional || (value === undefined && inherited[i])) return undefined;
+        event[rule.name] = null;
+        continue;
+      }
+      const checked = checkType(value, rule.type);
+      if (checked === WRONG_TYPE || checked === NOT_FINITE || checked === NOT_UNICODE) return undefined;
+      event[rule.name] = checked as FieldValue;
+    }
+    const key = keyOf(record, keySlot < 0 ? undefined : values[keySlot]);
+    if (key !== undefined) event.key = key;
+    return event;
+  };
+}
+
 const WRONG_TYPE = Symbol('wrong type');
 const NOT_FINITE = Symbol('not finite');
+const NOT_UNICODE = Symbol('not unicode');
+// ES2024's String.prototype.isWellFormed (Node ≥ 20), typed here because our lib is ES2023
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
 
-function checkType(value: unknown, type: FieldType): FieldValue | typeof WRONG_TYPE | typeof NOT_FINITE {
+function checkType(
+  value: unknown,
+  type: FieldType,
+): FieldValue | typeof WRONG_TYPE | typeof NOT_FINITE | typeof NOT_UNICODE {
   switch (type) {
     case 'number':
       if (typeof value !== 'number') return WRONG_TYPE;
@@ -112,7 +169,9 @@ function checkType(value: unknown, type: FieldType): FieldValue | typeof WRONG_T
       if (!Number.isFinite(value)) return NOT_FINITE;
       return Number.isSafeInteger(value) ? value : WRONG_TYPE;
     case 'string':
-      return typeof value === 'string' ? value : WRONG_TYPE;
+      if (typeof value !== 'string') return WRONG_TYPE;
+      // a JSON escape such as "\ud800" decodes to a lone surrogate that no UTF-8 sink can store
+      return isWellFormed.call(value) ? value : NOT_UNICODE;
     case 'boolean':
       return typeof value === 'boolean' ? value : WRONG_TYPE;
   }
@@ -131,16 +190,10 @@ function parseTime(value: unknown, format: EventSchemaConfig['timeFormat']): num
   return Number.isSafeInteger(Math.trunc(ms)) ? Math.trunc(ms) : 'bad';
 }
 
-function keyOf(
-  record: RawRecord,
-  obj: Record<string, unknown>,
-  keyField: string | undefined,
-): string | undefined {
-  if (keyField !== undefined) {
-    const v = obj[keyField];
-    if (typeof v === 'string') return v;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  }
+/** The event key: the key field's value (`keyValue`) when it is a scalar, else the record key. */
+function keyOf(record: RawRecord, keyValue: unknown): string | undefined {
+  if (typeof keyValue === 'string') return keyValue;
+  if (typeof keyValue === 'number' || typeof keyValue === 'boolean') return String(keyValue);
   if (record.key !== null && record.key.length > 0)
     return Buffer.from(record.key.buffer, record.key.byteOffset, record.key.length).toString('utf8');
   return undefined;

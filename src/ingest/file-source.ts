@@ -59,10 +59,17 @@ export class FileSource implements Source {
   /** Groups lines by partition, keeping line order inside each and skipping restored positions. */
   private split(records: RawRecord[]): void {
     const field = this.cfg.partitionField;
+    if (field === undefined) {
+      // one partition: the batch is the lines, less those the restored position has passed
+      const from = this.resumeAt(0);
+      const kept = from > 0 ? records.filter((r) => Number(r.offset) >= from) : records;
+      if (kept.length > 0) this.ready.push({ topic: this.topic, partition: 0, records: kept });
+      return;
+    }
     const byPartition = new Map<number, RawRecord[]>();
     for (const r of records) {
-      const partition = field === undefined ? 0 : partitionOf(r.value, field);
-      if (Number(r.offset) < Number(this.positions[positionKey(this.topic, partition)] ?? 0)) continue;
+      const partition = partitionOf(r.value, field);
+      if (Number(r.offset) < this.resumeAt(partition)) continue;
       let list = byPartition.get(partition);
       if (!list) byPartition.set(partition, (list = []));
       list.push(r);
@@ -70,6 +77,11 @@ export class FileSource implements Source {
     for (const partition of [...byPartition.keys()].sort((a, b) => a - b)) {
       this.ready.push({ topic: this.topic, partition, records: byPartition.get(partition)! });
     }
+  }
+
+  /** The first line to hand out for `partition` (0 unless restored). */
+  private resumeAt(partition: number): number {
+    return Number(this.positions[positionKey(this.topic, partition)] ?? 0);
   }
 
   /** The next `batchSize` lines (fewer at the end of the file), or null when none are left. */

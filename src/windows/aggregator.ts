@@ -25,6 +25,21 @@ export interface Aggregator<S = unknown, R = FieldValue> {
   fromJSON(json: Json): S;
 }
 
+/**
+ * An optional ability: the result of merging several states, computed without building the merged
+ * state. Hopping windows fire each group as the merge of its panes; reading the panes in place
+ * saves a fresh state (and its sketches) per emitted row. `mergedResult(states, n)` must equal
+ * `result` of `create()` merged with `states[0..n)` in order, bit for bit, and must not mutate them.
+ */
+export interface MergedResult<S = unknown, R = FieldValue> {
+  mergedResult(states: readonly S[], n: number): R;
+}
+
+/** Whether `agg` offers {@link MergedResult}. */
+export function hasMergedResult<S, R>(agg: Aggregator<S, R>): agg is Aggregator<S, R> & MergedResult<S, R> {
+  return typeof (agg as Partial<MergedResult<S, R>>).mergedResult === 'function';
+}
+
 /** Options an aggregate spec may carry, validated by the config schema. */
 export interface AggregatorOptions {
   q?: number;

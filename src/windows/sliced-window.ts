@@ -2,19 +2,10 @@ import type { Event, FieldValue } from '../core/event.js';
 import type { Row } from '../sinks/sink.js';
 import type { Json } from './aggregator.js';
 import type { AddOutcome, WindowOperator } from './window-operator.js';
-import {
-  addToStates,
-  createStates,
-  groupValuesOf,
-  mergeStates,
-  windowRow,
-  type WindowSpec,
-} from './window-spec.js';
+import { addToStates, createGroup, mergedWindowRow, type WindowSpec } from './window-spec.js';
 
-interface PaneGroup {
-  values: FieldValue[];
-  states: unknown[];
-}
+/** A group in one pane: its aggregate states, then its group-by values (see `createGroup`). */
+type PaneGroup = unknown[];
 
 /**
  * Tumbling and hopping windows over panes of `slide` ms: each event updates one pane, and a window
@@ -32,8 +23,8 @@ export class SlicedWindow implements WindowOperator {
   private readonly panes = new Map<number, Map<string, PaneGroup>>();
   /** Every window ending at or before this has fired. */
   private firedUpTo = Number.NEGATIVE_INFINITY;
-  /** Last emitted version per `start|group`, kept while the window can still change. */
-  private readonly versions = new Map<string, number>();
+  /** Last emitted version per window start and group, kept while the window can still change. */
+  private readonly versions = new Map<number, Map<string, number>>();
   /** Windows needing re-emission (`end` → group keys): late updates of fired windows, changes of open ones in update mode. */
   private readonly dirty = new Map<number, Set<string>>();
   private readonly updateInterval: number;
@@ -43,6 +34,8 @@ export class SlicedWindow implements WindowOperator {
   /** The pane `add` used last and its groups (cleared whenever panes are dropped). */
   private lastPane = Number.NaN;
   private lastGroups: Map<string, PaneGroup> | undefined = undefined;
+  /** A group's pane states while its row is built (reused). */
+  private readonly paneStates: unknown[][] = [];
 
   constructor(private readonly spec: WindowSpec) {
     const cfg = spec.config;
@@ -81,10 +74,10 @@ export class SlicedWindow implements WindowOperator {
     const key = this.spec.groupKey(event);
     let group = groups.get(key);
     if (group === undefined) {
-      group = { values: groupValuesOf(this.spec, event), states: createStates(this.spec.columns) };
+      group = createGroup(this.spec, event);
       groups.set(key, group);
     }
-    addToStates(this.spec.columns, group.states, event);
+    addToStates(this.spec.columns, group, event);
     if (pane + this.slide <= this.firedUpTo) {
       this.markDirty(pane, key); // a fired window changed: re-emit at once
       this.nextDeadline = Number.NEGATIVE_INFINITY;
@@ -144,14 +137,14 @@ export class SlicedWindow implements WindowOperator {
     for (const [start, groups] of this.panes) {
       const gs: Json[] = [];
       for (const [key, g] of groups)
-        gs.push([key, g.values as Json[], g.states.map((s, i) => this.spec.columns[i]!.agg.toJSON(s))]);
+        gs.push([key, this.groupValues(g), this.spec.columns.map((c, i) => c.agg.toJSON(g[i]))]);
       panes.push([start, gs]);
     }
     return {
       panes,
       firedUpTo: finite(this.firedUpTo),
       lastEarlyEmit: finite(this.lastEarlyEmit),
-      versions: [...this.versions] as Json[],
+      versions: this.versionEntries(),
       dirty: [...this.dirty].map(([end, keys]) => [end, [...keys]]) as Json[],
     };
   }
@@ -170,13 +163,16 @@ export class SlicedWindow implements WindowOperator {
     for (const [start, gs] of s.panes) {
       const groups = new Map<string, PaneGroup>();
       for (const [key, values, states] of gs)
-        groups.set(key, { values, states: states.map((j, i) => this.spec.columns[i]!.agg.fromJSON(j)) });
+        groups.set(key, [...states.map((j, i) => this.spec.columns[i]!.agg.fromJSON(j)), ...values]);
       this.panes.set(start, groups);
     }
     this.firedUpTo = s.firedUpTo ?? Number.NEGATIVE_INFINITY;
     this.lastEarlyEmit = s.lastEarlyEmit ?? Number.NEGATIVE_INFINITY;
     this.versions.clear();
-    for (const [k, v] of s.versions) this.versions.set(k, v);
+    for (const [vkey, v] of s.versions) {
+      const bar = vkey.indexOf('|');
+      this.versionsOf(Number(vkey.slice(0, bar))).set(vkey.slice(bar + 1), v);
+    }
     this.dirty.clear();
     for (const [end, keys] of s.dirty) this.dirty.set(end, new Set(keys));
     this.lastPurgeBoundary = Number.NaN;
@@ -197,36 +193,79 @@ export class SlicedWindow implements WindowOperator {
   /** Emits window [end-size, end) for `onlyKeys` (or every group present in its panes). */
   private emitWindow(end: number, onlyKeys: Set<string> | null, rows: Row[]): void {
     const start = end - this.size;
-    const columns = this.spec.columns;
-    // A group found in one pane only (every group of a tumbling window) is read in place: merging
-    // into an empty state is the identity, so the copy would only cost time. `owned` marks the
-    // states this method created and may merge into.
-    const merged = new Map<string, PaneGroup & { owned: boolean }>();
+    const versions = this.versionsOf(start);
+    if (this.slide === this.size) {
+      this.emitPane(start, end, onlyKeys, versions, rows);
+      return;
+    }
+    // A group's panes in pane order; the row reads them in place (no merged state is built)
+    const members = new Map<string, PaneGroup[]>();
     for (let pane = start; pane < end; pane += this.slide) {
       const groups = this.panes.get(pane);
       if (groups === undefined) continue;
       for (const [key, g] of groups) {
         if (onlyKeys !== null && !onlyKeys.has(key)) continue;
-        const m = merged.get(key);
-        if (m === undefined) {
-          merged.set(key, { values: g.values, states: g.states, owned: false });
-          continue;
-        }
-        if (!m.owned) {
-          m.states = mergeStates(columns, createStates(columns), m.states);
-          m.owned = true;
-        }
-        mergeStates(columns, m.states, g.states);
+        const list = members.get(key);
+        if (list === undefined) members.set(key, [g]);
+        else list.push(g);
       }
     }
+    const states = this.paneStates;
     // stable order (group key) so replays write byte-identical output
-    for (const key of [...merged.keys()].sort()) {
-      const m = merged.get(key)!;
-      const vkey = `${start}|${key}`;
-      const version = (this.versions.get(vkey) ?? 0) + 1;
-      this.versions.set(vkey, version);
-      rows.push(windowRow(this.spec, start, end, version, m.values, m.states));
+    for (const key of [...members.keys()].sort()) {
+      const list = members.get(key)!;
+      for (let i = 0; i < list.length; i++) states[i] = list[i]!;
+      const version = (versions.get(key) ?? 0) + 1;
+      versions.set(key, version);
+      rows.push(mergedWindowRow(this.spec, start, end, version, states, list.length));
     }
+    states.length = 0;
+    if (versions.size === 0) this.versions.delete(start);
+  }
+
+  /** Tumbling: a window is one pane, its groups' states are the rows' states. */
+  private emitPane(
+    start: number,
+    end: number,
+    onlyKeys: Set<string> | null,
+    versions: Map<string, number>,
+    rows: Row[],
+  ): void {
+    const groups = this.panes.get(start);
+    if (groups !== undefined) {
+      const keys = onlyKeys === null ? [...groups.keys()] : [...onlyKeys].filter((k) => groups.has(k));
+      const one = this.paneStates;
+      for (const key of keys.sort()) {
+        one[0] = groups.get(key)!;
+        const version = (versions.get(key) ?? 0) + 1;
+        versions.set(key, version);
+        rows.push(mergedWindowRow(this.spec, start, end, version, one, 1));
+      }
+      one.length = 0;
+    }
+    if (versions.size === 0) this.versions.delete(start);
+  }
+
+  /** A group's group-by values, as a checkpoint holds them. */
+  private groupValues(group: PaneGroup): Json[] {
+    return group.slice(this.spec.columns.length) as Json[];
+  }
+
+  private versionsOf(start: number): Map<string, number> {
+    let versions = this.versions.get(start);
+    if (versions === undefined) {
+      versions = new Map();
+      this.versions.set(start, versions);
+    }
+    return versions;
+  }
+
+  /** Versions as checkpoints have always written them: `[start|group, version]` pairs. */
+  private versionEntries(): Json[] {
+    const entries: Json[] = [];
+    for (const [start, versions] of this.versions)
+      for (const [key, version] of versions) entries.push([`${start}|${key}`, version]);
+    return entries;
   }
 
   private markDirty(pane: number, key: string): void {
@@ -253,10 +292,8 @@ export class SlicedWindow implements WindowOperator {
     }
     this.lastPane = Number.NaN;
     this.lastGroups = undefined;
-    if (this.versions.size === 0) return;
-    for (const vkey of this.versions.keys()) {
-      const start = Number(vkey.slice(0, vkey.indexOf('|')));
-      if (start + this.size + lateness <= watermark) this.versions.delete(vkey);
+    for (const start of this.versions.keys()) {
+      if (start + this.size + lateness <= watermark) this.versions.delete(start);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { AggregateConfig, EventSchemaConfig, WindowConfig } from '../core/config/index.js';
 import type { Event, FieldValue } from '../core/event.js';
 import type { ColumnSpec, Row, TableSpec } from '../sinks/sink.js';
-import type { Aggregator, ColumnType } from './aggregator.js';
+import { hasMergedResult, type Aggregator, type ColumnType, type MergedResult } from './aggregator.js';
 import { createAggregator, isTimedAggregator, type TimedAggregator } from './aggregators/index.js';
 
 /** One output column of a window and the aggregator behind it. */
@@ -10,6 +10,8 @@ export interface AggregateColumn {
   field: string | undefined;
   agg: Aggregator<unknown, unknown>;
   timed: TimedAggregator<unknown, unknown> | null;
+  /** The aggregator again when it can read a merge of states in place, else null. */
+  merged: MergedResult<unknown, unknown> | null;
 }
 
 /** A window config compiled once: aggregators built, column names fixed, group-key function ready. */
@@ -49,7 +51,13 @@ export function compileWindow(pipeline: string, config: WindowConfig): WindowSpe
     >;
     if (agg.needsField && a.field === undefined)
       throw new Error(`window "${config.name}": aggregate "${a.fn}" needs a field`);
-    return { column: columnName(a), field: a.field, agg, timed: isTimedAggregator(agg) ? agg : null };
+    return {
+      column: columnName(a),
+      field: a.field,
+      agg,
+      timed: isTimedAggregator(agg) ? agg : null,
+      merged: hasMergedResult(agg) ? agg : null,
+    };
   });
   const names = new Set<string>();
   for (const c of [...config.groupBy, ...columns.map((c) => c.column)]) {
@@ -152,23 +160,86 @@ export function windowRow(
   groupValues: FieldValue[],
   states: unknown[] | null,
 ): Row {
+  const row = rowHead(spec, start, end, version, groupValues, 0, states === null);
+  for (let i = 0; i < spec.columns.length; i++) {
+    const c = spec.columns[i]!;
+    row[c.column] = states === null ? null : resultValue(c.agg.result(states[i]));
+  }
+  return row;
+}
+
+/**
+ * The row of a window made of several panes: each aggregate is the merge of `panes[0..n)` (their
+ * group arrays, see {@link createGroup}, in pane order), read in place where the aggregator can,
+ * so no merged state is built per row. Gives exactly the row of {@link windowRow} over the merged
+ * states.
+ */
+export function mergedWindowRow(
+  spec: WindowSpec,
+  start: number,
+  end: number,
+  version: number,
+  panes: readonly unknown[][],
+  n: number,
+): Row {
+  const row = rowHead(spec, start, end, version, panes[0]!, spec.columns.length, false);
+  const column = columnScratch;
+  for (let i = 0; i < spec.columns.length; i++) {
+    const c = spec.columns[i]!;
+    let r: unknown;
+    if (n === 1) r = c.agg.result(panes[0]![i]);
+    else if (c.merged !== null) {
+      for (let p = 0; p < n; p++) column[p] = panes[p]![i];
+      r = c.merged.mergedResult(column, n);
+      column.fill(undefined, 0, n); // hold no state past the call
+    } else {
+      let into = c.agg.create();
+      for (let p = 0; p < n; p++) into = c.agg.merge(into, panes[p]![i]);
+      r = c.agg.result(into);
+    }
+    row[c.column] = resultValue(r);
+  }
+  return row;
+}
+
+/** One column's states across panes, reused by {@link mergedWindowRow}. */
+const columnScratch: unknown[] = [];
+
+/** The key and version columns of a row; the group values are `values[at..]`. */
+function rowHead(
+  spec: WindowSpec,
+  start: number,
+  end: number,
+  version: number,
+  values: readonly unknown[],
+  at: number,
+  retracted: boolean,
+): Row {
   const row: Row = { pipeline: spec.pipeline, window: spec.name };
-  for (let i = 0; i < spec.groupBy.length; i++) row[spec.groupBy[i]!] = groupValues[i] ?? null;
+  for (let i = 0; i < spec.groupBy.length; i++)
+    row[spec.groupBy[i]!] = (values[at + i] as FieldValue) ?? null;
   row.start = start;
   row.end = end;
   row.version = version;
-  row.retracted = states === null;
-  for (let i = 0; i < spec.columns.length; i++) {
-    const c = spec.columns[i]!;
-    if (states === null) {
-      row[c.column] = null;
-      continue;
-    }
-    const r = c.agg.result(states[i]);
-    row[c.column] =
-      r === null || r === undefined ? null : typeof r === 'object' ? JSON.stringify(r) : (r as FieldValue);
-  }
+  row.retracted = retracted;
   return row;
+}
+
+function resultValue(r: unknown): FieldValue {
+  return r === null || r === undefined ? null : typeof r === 'object' ? JSON.stringify(r) : (r as FieldValue);
+}
+
+/**
+ * A group's state in one pane as one array: the aggregate states (indices 0..columns) followed by
+ * the group-by values. One object per group and pane instead of three, for windows with millions
+ * of groups open; {@link addToStates} and {@link mergeStates} read the leading states as usual.
+ */
+export function createGroup(spec: WindowSpec, event: Event): unknown[] {
+  const columns = spec.columns;
+  const group = new Array<unknown>(columns.length + spec.groupBy.length);
+  for (let i = 0; i < columns.length; i++) group[i] = columns[i]!.agg.create();
+  for (let j = 0; j < spec.groupBy.length; j++) group[columns.length + j] = event[spec.groupBy[j]!] ?? null;
+  return group;
 }
 
 export function groupValuesOf(spec: WindowSpec, event: Event): FieldValue[] {

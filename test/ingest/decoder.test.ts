@@ -50,6 +50,8 @@ describe('decoder', () => {
     ['non-integer integer', JSON.stringify({ ...good, n: 1.5 }), 'wrong_type'],
     ['boolean as number', JSON.stringify({ ...good, ok: 1 }), 'wrong_type'],
     ['oversized', JSON.stringify({ ...good, note: 'x'.repeat(300) }), 'oversized'],
+    // valid UTF-8 JSON whose escape decodes to a lone surrogate: no UTF-8 sink could store it
+    ['a lone surrogate escape', '{"ts":1000,"user":"\\ud800","amount":1,"n":1,"ok":true}', 'not_utf8'],
   ])('rejects %s with a reason', (_name, value, reason) => {
     const r = decode(record(value));
     expect(r.ok).toBe(false);

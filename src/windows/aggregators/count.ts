@@ -1,4 +1,4 @@
-import type { Aggregator } from '../aggregator.js';
+import type { Aggregator, MergedResult } from '../aggregator.js';
 import { badState } from './values.js';
 
 /**
@@ -9,7 +9,7 @@ import { badState } from './values.js';
  * const agg = count();
  * agg.result(agg.add(agg.add(agg.create(), 'a'), 3)); // 2
  */
-export function count(): Aggregator<number, number> {
+export function count(): Aggregator<number, number> & MergedResult<number, number> {
   return {
     fn: 'count',
     resultType: 'int64',
@@ -18,6 +18,11 @@ export function count(): Aggregator<number, number> {
     add: (n) => n + 1,
     merge: (a, b) => a + b,
     result: (n) => n,
+    mergedResult(states, n) {
+      let total = 0;
+      for (let i = 0; i < n; i++) total += states[i]!;
+      return total;
+    },
     toJSON: (n) => n,
     fromJSON(json) {
       if (typeof json !== 'number' || !Number.isInteger(json) || json < 0) {

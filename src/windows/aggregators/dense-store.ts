@@ -14,9 +14,13 @@ export class DenseStore {
   /** Counts; `counts[i]` is bucket `offset + i`. */
   counts: number[] = EMPTY;
   offset = 0;
-  /** Lowest and highest index in use (`minIndex > maxIndex` when empty). Buckets between may be 0. */
-  minIndex = Number.MAX_SAFE_INTEGER;
-  maxIndex = Number.MIN_SAFE_INTEGER;
+  /**
+   * Lowest and highest index in use (`minIndex > maxIndex` when empty). Buckets between may be 0.
+   * Empty is 0 > −1 rather than ±MAX_SAFE_INTEGER: small integers are stored in the object itself,
+   * other numbers as a separate heap number each, and a window holds millions of stores.
+   */
+  minIndex = 0;
+  maxIndex = -1;
   total = 0;
 
   constructor(readonly maxBuckets: number) {}
@@ -94,4 +98,5 @@ export class DenseStore {
 }
 
 const EMPTY: number[] = [];
-const MIN_LENGTH = 32;
+/** First allocation: room for a few buckets (one group in one pane often sees one or two values). */
+const MIN_LENGTH = 8;

@@ -1,4 +1,4 @@
-import type { Aggregator, AggregatorOptions, Json } from '../aggregator.js';
+import type { Aggregator, AggregatorOptions, Json, MergedResult } from '../aggregator.js';
 import { hashHi, hashLo, hashNumber, hashString } from './murmur3.js';
 import { badOption, badState, field, finiteField } from './values.js';
 
@@ -22,8 +22,11 @@ const ALPHA_INF = 0.5 / Math.LN2;
 export interface HllState {
   /** Dense registers, or null while the sketch is sparse. */
   registers: Uint8Array | null;
-  /** Sorted sparse entries (null while empty or once dense); only the first `size` are used. */
-  sparse: Uint32Array | null;
+  /**
+   * Sorted sparse entries (null while empty or once dense); only the first `size` are used. A plain
+   * array of small integers, not a Uint32Array: a small typed array costs ~200 bytes of objects.
+   */
+  sparse: number[] | null;
   size: number;
 }
 
@@ -40,7 +43,9 @@ export interface HllState {
  * const agg = distinct();
  * agg.result(['a', 'b', 'a', 'c'].reduce(agg.add, agg.create())); // 3
  */
-export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, number> {
+export function distinct(
+  options: AggregatorOptions = {},
+): Aggregator<HllState, number> & MergedResult<HllState, number> {
   const p = options.accuracy ?? DEFAULT_DISTINCT_PRECISION;
   if (!Number.isInteger(p) || p < 4 || p > 18) {
     throw badOption(
@@ -86,15 +91,63 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
     }
     let target = entries;
     if (target === null || size === target.length) {
-      target = new Uint32Array(Math.min(maxSparse, Math.max(4, size * 2)));
-      if (entries !== null) target.set(entries.subarray(0, lo));
+      // exact growth while small (most groups touch a handful of registers), doubling beyond
+      target = new Array<number>(Math.min(maxSparse, size < 8 ? size + 1 : size * 2));
+      for (let j = 0; j < lo; j++) target[j] = entries![j]!;
       state.sparse = target;
-    } else {
-      target.copyWithin(lo + 1, lo, size);
     }
-    if (target !== entries && entries !== null) target.set(entries.subarray(lo, size), lo + 1);
+    for (let j = size; j > lo; j--) target[j] = entries![j - 1]!;
     target[lo] = key | rank;
     state.size = size + 1;
+  };
+
+  /** Union registers for `mergedResult`, all 0 between calls, and which of them a call touched. */
+  let unionRegisters: Uint8Array | null = null;
+  let touched: Uint32Array | null = null;
+
+  /**
+   * The estimate of the register-wise max of `states[0..k)`, which is what merging them gives in
+   * either representation. Sparse states (the usual case in a pane) only touch their entries.
+   */
+  const mergedResult = (states: readonly HllState[], k: number): number => {
+    const union = (unionRegisters ??= new Uint8Array(m));
+    const histogram = scratch;
+    histogram.fill(0);
+    let dense = false;
+    for (let i = 0; i < k; i++) if (states[i]!.registers !== null) dense = true;
+    if (dense) {
+      for (let i = 0; i < k; i++) {
+        const { registers, sparse, size } = states[i]!;
+        if (registers !== null) {
+          for (let j = 0; j < m; j++) if (registers[j]! > union[j]!) union[j] = registers[j]!;
+        } else {
+          for (let e = 0; e < size; e++) {
+            const index = sparse![e]! >>> 6;
+            if ((sparse![e]! & 63) > union[index]!) union[index] = sparse![e]! & 63;
+          }
+        }
+      }
+      for (let j = 0; j < m; j++) histogram[union[j]!]!++;
+      union.fill(0);
+      return estimate(histogram, m, q);
+    }
+    const list = (touched ??= new Uint32Array(m));
+    let used = 0;
+    for (let i = 0; i < k; i++) {
+      const { sparse, size } = states[i]!;
+      for (let e = 0; e < size; e++) {
+        const index = sparse![e]! >>> 6;
+        const rank = sparse![e]! & 63;
+        if (union[index] === 0) list[used++] = index;
+        if (rank > union[index]!) union[index] = rank;
+      }
+    }
+    histogram[0] = m - used;
+    for (let t = 0; t < used; t++) {
+      histogram[union[list[t]!]!]!++;
+      union[list[t]!] = 0;
+    }
+    return estimate(histogram, m, q);
   };
 
   const toDense = (state: HllState): Uint8Array => {
@@ -146,13 +199,13 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
       }
       return estimate(histogram, m, q);
     },
+    mergedResult,
     // Two forms, as in memory: sparse entries (`s`, a few bytes for a small group, so checkpoints of
     // many groups stay small) or dense registers (`r`); both base64. Either is read back.
     toJSON: (state): Json => {
       if (state.registers === null) {
-        const entries = state.sparse === null ? new Uint32Array(0) : state.sparse.subarray(0, state.size);
-        const le = Buffer.alloc(entries.length * 4);
-        for (let i = 0; i < entries.length; i++) le.writeUInt32LE(entries[i]!, i * 4);
+        const le = Buffer.alloc(state.size * 4);
+        for (let i = 0; i < state.size; i++) le.writeUInt32LE(state.sparse![i]!, i * 4);
         return { p, s: le.toString('base64') };
       }
       const registers = state.registers;
@@ -172,7 +225,7 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
       if (used > maxSparse) return { registers: new Uint8Array(bytes), sparse: null, size: 0 };
       const state: HllState = {
         registers: null,
-        sparse: used > 0 ? new Uint32Array(used) : null,
+        sparse: used > 0 ? new Array<number>(used) : null,
         size: used,
       };
       for (let j = 0, i = 0; j < m; j++) if (bytes[j] !== 0) state.sparse![i++] = (j << 6) | bytes[j]!;
@@ -187,7 +240,7 @@ export function distinct(options: AggregatorOptions = {}): Aggregator<HllState, 
     if (bytes.length % 4 !== 0) throw badState('distinct sparse entries must be whole 32-bit words');
     const used = bytes.length / 4;
     if (used > maxSparse) throw badState(`distinct sketch has ${used} sparse entries, at most ${maxSparse}`);
-    const entries = new Uint32Array(used);
+    const entries = new Array<number>(used);
     for (let i = 0; i < used; i++) {
       const e = bytes.readUInt32LE(i * 4);
       const index = e >>> 6;

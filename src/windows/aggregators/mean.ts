@@ -1,5 +1,5 @@
-import type { Aggregator } from '../aggregator.js';
-import { addCompensated, compensatedValue, type CompensatedSum } from './sum.js';
+import type { Aggregator, MergedResult } from '../aggregator.js';
+import { addCompensated, compensatedValue, mergedCompensatedValue, type CompensatedSum } from './sum.js';
 import { decodeFloat, encodeFloat, field, finiteField } from './values.js';
 
 /** Count and compensated sum of the numeric values seen. */
@@ -16,7 +16,7 @@ export interface MeanState extends CompensatedSum {
  * const agg = mean();
  * agg.result([1, 2, 'x', 6].reduce(agg.add, agg.create())); // 3
  */
-export function mean(): Aggregator<MeanState, number | null> {
+export function mean(): Aggregator<MeanState, number | null> & MergedResult<MeanState, number | null> {
   return {
     fn: 'mean',
     resultType: 'float64',
@@ -36,6 +36,11 @@ export function mean(): Aggregator<MeanState, number | null> {
       return a;
     },
     result: (state) => (state.n === 0 ? null : compensatedValue(state) / state.n),
+    mergedResult(states, k) {
+      let n = 0;
+      for (let i = 0; i < k; i++) n += states[i]!.n;
+      return n === 0 ? null : mergedCompensatedValue(states, k) / n;
+    },
     toJSON: (state) => ({ n: state.n, s: encodeFloat(state.s), c: encodeFloat(state.c) }),
     fromJSON: (json) => ({
       n: finiteField(json, 'n'),

@@ -1,4 +1,4 @@
-import type { Aggregator, AggregatorOptions, Json } from '../aggregator.js';
+import type { Aggregator, AggregatorOptions, Json, MergedResult } from '../aggregator.js';
 import { DenseStore } from './dense-store.js';
 import { badOption, badState, field, finiteField } from './values.js';
 
@@ -19,7 +19,8 @@ export const MAX_BUCKETS = 2048;
  */
 export interface DDSketchState {
   pos: DenseStore;
-  neg: DenseStore;
+  /** Created by the first negative value: most fields never see one, and a store is ~100 bytes. */
+  neg: DenseStore | null;
   zero: number;
 }
 
@@ -36,7 +37,9 @@ export interface DDSketchState {
  * for (let i = 1; i <= 100; i++) s = agg.add(s, i);
  * agg.result(s); // ≈ 90 (within 0.5%)
  */
-export function quantile(options: AggregatorOptions = {}): Aggregator<DDSketchState, number | null> {
+export function quantile(
+  options: AggregatorOptions = {},
+): Aggregator<DDSketchState, number | null> & MergedResult<DDSketchState, number | null> {
   const q = options.q ?? 0.5;
   const alpha = options.accuracy ?? DEFAULT_QUANTILE_ACCURACY;
   if (!(q >= 0 && q <= 1)) throw badOption('quantile', 'q', `must be in [0, 1], got ${q}`);
@@ -51,9 +54,73 @@ export function quantile(options: AggregatorOptions = {}): Aggregator<DDSketchSt
 
   const create = (): DDSketchState => ({
     pos: new DenseStore(MAX_BUCKETS),
-    neg: new DenseStore(MAX_BUCKETS),
+    neg: null,
     zero: 0,
   });
+
+  /** `result` is the merge of one state. */
+  const single: DDSketchState[] = [];
+
+  /**
+   * The q-quantile of `create()` merged with `states[0..k)`, read from the stores in place. Bucket
+   * counts add, and a merged store clamps indices below (its highest index − maxBuckets + 1) up to
+   * that bound; so the merged store's walk is this walk over the summed counts, with an index
+   * below the bound reported as the bound. Counts are integers, so any summing order is exact.
+   * Ranks above the median are found from the top, which is the short way for p95 and p99.
+   */
+  function quantileOf(states: readonly DDSketchState[], k: number): number | null {
+    let zero = 0;
+    let negTotal = 0;
+    let posTotal = 0;
+    let negMin = Number.MAX_SAFE_INTEGER;
+    let negMax = Number.MIN_SAFE_INTEGER;
+    let posMin = Number.MAX_SAFE_INTEGER;
+    let posMax = Number.MIN_SAFE_INTEGER;
+    for (let i = 0; i < k; i++) {
+      const { pos, neg } = states[i]!;
+      zero += states[i]!.zero;
+      if (neg !== null && neg.total > 0) {
+        negTotal += neg.total;
+        if (neg.minIndex < negMin) negMin = neg.minIndex;
+        if (neg.maxIndex > negMax) negMax = neg.maxIndex;
+      }
+      if (pos.total > 0) {
+        posTotal += pos.total;
+        if (pos.minIndex < posMin) posMin = pos.minIndex;
+        if (pos.maxIndex > posMax) posMax = pos.maxIndex;
+      }
+    }
+    const n = negTotal + zero + posTotal;
+    if (n === 0) return null;
+    const rank = q * (n - 1);
+    // Ascending value order: negatives (most negative = lowest key first), zeros, positives.
+    let seen = 0;
+    if (negTotal > 0) {
+      const floor = Math.max(negMin, negMax - MAX_BUCKETS + 1);
+      for (let key = negMin; key <= negMax; key++) {
+        for (let i = 0; i < k; i++) seen += states[i]!.neg?.get(key) ?? 0;
+        if (seen > rank) return -valueOf(-Math.max(key, floor));
+      }
+    }
+    seen += zero;
+    if (seen > rank) return 0;
+    const floor = Math.max(posMin, posMax - MAX_BUCKETS + 1);
+    if (q > 0.5) {
+      // From the top: the answer is the lowest index whose cumulative count exceeds rank, i.e. the
+      // index at which the count below it, n − above, stops exceeding rank.
+      let above = 0;
+      for (let index = posMax; index >= posMin; index--) {
+        for (let i = 0; i < k; i++) above += states[i]!.pos.get(index);
+        if (!(n - above > rank)) return valueOf(Math.max(index, floor));
+      }
+    } else {
+      for (let index = posMin; index <= posMax; index++) {
+        for (let i = 0; i < k; i++) seen += states[i]!.pos.get(index);
+        if (seen > rank) return valueOf(Math.max(index, floor));
+      }
+    }
+    return valueOf(posMax); // only reachable through float round-off in the counts
+  }
 
   return {
     fn: 'quantile',
@@ -65,7 +132,8 @@ export function quantile(options: AggregatorOptions = {}): Aggregator<DDSketchSt
       if (value > 0) {
         if (value !== Infinity) state.pos.add(Math.ceil(Math.log(value) * multiplier), 1);
       } else if (value < 0) {
-        if (value !== -Infinity) state.neg.add(-Math.ceil(Math.log(-value) * multiplier), 1);
+        if (value !== -Infinity)
+          (state.neg ??= new DenseStore(MAX_BUCKETS)).add(-Math.ceil(Math.log(-value) * multiplier), 1);
       } else if (value === 0) {
         state.zero++;
       }
@@ -73,34 +141,20 @@ export function quantile(options: AggregatorOptions = {}): Aggregator<DDSketchSt
     },
     merge(a, b) {
       a.pos.mergeFrom(b.pos);
-      a.neg.mergeFrom(b.neg);
+      if (b.neg !== null && b.neg.total > 0) (a.neg ??= new DenseStore(MAX_BUCKETS)).mergeFrom(b.neg);
       a.zero += b.zero;
       return a;
     },
     result(state) {
-      const { pos, neg } = state;
-      const n = neg.total + state.zero + pos.total;
-      if (n === 0) return null;
-      const rank = q * (n - 1);
-      let seen = 0;
-      // Ascending value order: negatives (most negative = lowest key first), zeros, positives.
-      for (let key = neg.minIndex; key <= neg.maxIndex; key++) {
-        seen += neg.get(key);
-        if (seen > rank) return -valueOf(-key);
-      }
-      seen += state.zero;
-      if (seen > rank) return 0;
-      for (let index = pos.minIndex; index <= pos.maxIndex; index++) {
-        seen += pos.get(index);
-        if (seen > rank) return valueOf(index);
-      }
-      return valueOf(pos.maxIndex); // only reachable through float round-off in `seen`
+      single[0] = state;
+      return quantileOf(single, 1);
     },
+    mergedResult: quantileOf,
     toJSON: (state): Json => ({
       a: alpha,
       z: state.zero,
       p: storeToJSON(state.pos),
-      n: storeToJSON(state.neg),
+      n: state.neg === null ? null : storeToJSON(state.neg),
     }),
     fromJSON(json) {
       const a = finiteField(json, 'a');
@@ -108,7 +162,8 @@ export function quantile(options: AggregatorOptions = {}): Aggregator<DDSketchSt
       const state = create();
       state.zero = finiteField(json, 'z');
       storeFromJSON(state.pos, field(json, 'p'));
-      storeFromJSON(state.neg, field(json, 'n'));
+      const neg = field(json, 'n');
+      if (neg !== null && neg !== undefined) storeFromJSON((state.neg = new DenseStore(MAX_BUCKETS)), neg);
       return state;
     },
   };

@@ -1,4 +1,4 @@
-import type { Aggregator } from '../aggregator.js';
+import type { Aggregator, MergedResult } from '../aggregator.js';
 import { decodeFloat, encodeFloat, field } from './values.js';
 
 /** A compensated running sum: `s` is the naive sum, `c` the rounding error it has lost so far. */
@@ -26,13 +26,32 @@ export function compensatedValue(state: CompensatedSum): number {
 }
 
 /**
+ * The compensated total of `create()` merged with `states[0..n)` in order: the same arithmetic as
+ * `merge`, in one reused scratch state instead of a fresh one per row.
+ */
+export function mergedCompensatedValue(states: readonly CompensatedSum[], n: number): number {
+  const acc = scratchSum;
+  acc.s = 0;
+  acc.c = 0;
+  for (let i = 0; i < n; i++) {
+    const b = states[i]!;
+    addCompensated(acc, b.s);
+    acc.c += b.c;
+  }
+  return compensatedValue(acc);
+}
+
+/** Reused by {@link mergedCompensatedValue} (one call at a time; nothing escapes it). */
+const scratchSum: CompensatedSum = { s: 0, c: 0 };
+
+/**
  * Sum of numeric values (other types are ignored); an empty window sums to 0, as in ClickHouse.
  *
  * @example
  * const agg = sum();
  * agg.result([1e16, 1, -1e16].reduce(agg.add, agg.create())); // 1 (a naive sum gives 0)
  */
-export function sum(): Aggregator<CompensatedSum, number> {
+export function sum(): Aggregator<CompensatedSum, number> & MergedResult<CompensatedSum, number> {
   return {
     fn: 'sum',
     resultType: 'float64',
@@ -48,6 +67,7 @@ export function sum(): Aggregator<CompensatedSum, number> {
       return a;
     },
     result: compensatedValue,
+    mergedResult: mergedCompensatedValue,
     toJSON: (state) => ({ s: encodeFloat(state.s), c: encodeFloat(state.c) }),
     fromJSON: (json) => ({ s: decodeFloat(field(json, 's')), c: decodeFloat(field(json, 'c')) }),
   };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Aggregator, AggregatorOptions, Json } from '../../../src/windows/aggregator.js';
+import {
+  hasMergedResult,
+  type Aggregator,
+  type AggregatorOptions,
+  type Json,
+} from '../../../src/windows/aggregator.js';
 import { AGGREGATORS, isTimedAggregator, type Value } from '../../../src/windows/aggregators/index.js';
 import { mulberry32 } from './prng.js';
 
@@ -139,6 +144,22 @@ for (const [name, factory] of Object.entries(AGGREGATORS)) {
           expect(agg.toJSON(resumed)).toEqual(agg.toJSON(continued));
         }
       });
+
+      // Optional ability (hopping windows read their panes with it): exactly the merged result.
+      if (hasMergedResult(agg)) {
+        it('reads a merge of states in place: the result of merging them, bit for bit, none mutated', () => {
+          const rand = mulberry32(9);
+          for (let trial = 0; trial < 12; trial++) {
+            const parts = split(data, 1 + Math.floor(rand() * 6), rand).map(build);
+            const before = parts.map((s) => JSON.stringify(agg.toJSON(s)));
+            const merged = parts.reduce((acc, s) => agg.merge(acc, s), agg.create());
+            expect(agg.mergedResult(parts, parts.length)).toBe(result(merged));
+            expect(agg.mergedResult(parts, 1)).toBe(result(agg.merge(agg.create(), parts[0]!)));
+            expect(parts.map((s) => JSON.stringify(agg.toJSON(s)))).toEqual(before);
+          }
+          expect(agg.mergedResult([], 0)).toBe(result(agg.create()));
+        });
+      }
 
       it('gives the same result for any split of the stream, merged', () => {
         const expected = result(build(data));

@@ -111,3 +111,25 @@ describe('quantile (DDSketch)', () => {
     expect(() => quantile({}).fromJSON(json)).toThrow(/accuracy/);
   });
 });
+
+describe('quantile read across several sketches (hopping panes)', () => {
+  it('equals the merged sketch where the parts collapsed at different bounds', () => {
+    // Each part spans more than MAX_BUCKETS buckets on its own, with its own maximum, so each
+    // collapsed its low end at a different index; the merge collapses again at the highest.
+    const rand = mulberry32(11);
+    for (const q of [0, 0.01, 0.3, 0.5, 0.7, 0.95, 1]) {
+      const agg = quantile({ q });
+      const parts = [1e3, 1e6, 1e9, 1e12].map((top) => {
+        let s = agg.create();
+        for (let i = 0; i < 2_000; i++) {
+          const v = top * Math.exp(-rand() * 40);
+          s = agg.add(s, rand() < 0.2 ? -v : rand() < 0.02 ? 0 : v);
+        }
+        return s;
+      });
+      const merged = parts.reduce((acc, s) => agg.merge(acc, s), agg.create());
+      expect(merged.pos.maxIndex - merged.pos.minIndex + 1).toBe(MAX_BUCKETS);
+      expect(agg.mergedResult(parts, parts.length)).toBe(agg.result(merged));
+    }
+  });
+});

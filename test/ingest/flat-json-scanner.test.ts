@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FlatJsonScanner } from '../../src/ingest/flat-json-scanner.js';
+
+const NAMES = ['ts', 'user', 'amount', 'ok', 'note'];
+
+/** What JSON.parse gives for the named fields, or null when JSON.parse throws or gives no object. */
+function parsed(text: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Scans `text`; on success the named values must be JSON.parse's, bit for bit (Object.is). */
+function agreesWithJsonParse(scanner: FlatJsonScanner, text: string): boolean {
+  const accepted = scanner.scan(Buffer.from(text));
+  if (!accepted) return false;
+  const obj = parsed(text);
+  expect(obj).not.toBeNull();
+  NAMES.forEach((name, i) => {
+    const expected = Object.hasOwn(obj!, name) ? obj![name] : undefined;
+    expect(Object.is(scanner.values[i], expected)).toBe(true);
+  });
+  return true;
+}
+
+describe('FlatJsonScanner', () => {
+  const scanner = new FlatJsonScanner(NAMES);
+
+  it('reads the named fields of a plain record and ignores the others', () => {
+    const text =
+      ' {"ts": 1767225600000, "user":"u42", "extra": -1.5e-3, "amount":16.55,\t"ok":true,"note":null}\n';
+    expect(scanner.scan(Buffer.from(text))).toBe(true);
+    expect(scanner.values).toEqual([1767225600000, 'u42', 16.55, true, null]);
+    expect(scanner.scan(new TextEncoder().encode('{"user":"a"}'))).toBe(true); // a plain Uint8Array too
+    expect(scanner.values).toEqual([undefined, 'a', undefined, undefined, undefined]);
+  });
+
+  it('declines what only JSON.parse can decide', () => {
+    for (const text of [
+      '',
+      '[1]',
+      '{"user":"caf\u00e9"}', // non-ASCII
+      '{"user":"a\\"b"}', // escape
+      '{"us\\u0065r":"a"}', // escaped key
+      '{"a":{"b":1}}', // nested
+      '{"a":[1]}',
+      '{"user":"a","user":"b"}', // duplicate named field: JSON.parse keeps the last
+      '{"amount":01}',
+      '{"amount":1.}',
+      '{"amount":.5}',
+      '{"amount":-}',
+      '{"amount":1e}',
+      '{"amount":1234567890123456}', // 16 digits: may not be exact
+      '{"amount":1e23}', // beyond the exact powers of ten
+      '{"amount":NaN}',
+      '{"ok":tru}',
+      '{"ok":true} x',
+      '{"ok":true',
+      '{"ok" true}',
+      '{"ok":true,}',
+      '{,}',
+      '\ufeff{}',
+    ]) {
+      expect(scanner.scan(Buffer.from(text)), text).toBe(false);
+    }
+  });
+
+  it('agrees with JSON.parse whenever it accepts (numbers bit for bit, -0 included)', () => {
+    const numberText = fc.oneof(
+      fc.double().map((x) => JSON.stringify(x) ?? 'null'),
+      fc.integer().map(String),
+      fc.stringMatching(/^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?([eE][+-]?[0-9]{1,3})?$/),
+      fc.constantFrom('-0', '-0.0', '0e5', '1e22', '1e-22', '123456789012345', '0.30000000000000004'),
+    );
+    const valueText = fc.oneof(
+      numberText,
+      fc.string({ unit: 'grapheme-ascii' }).map((s) => JSON.stringify(s)),
+      fc.constantFrom('true', 'false', 'null', '{}', '[]', '"\\u00e9"'),
+    );
+    const key = fc.constantFrom(...NAMES, 'other', 'x');
+    const space = fc.constantFrom('', ' ', '\n', '\t', '\r\n', '\u000b');
+    const record = fc
+      .array(fc.tuple(key, valueText, space), { maxLength: 7 })
+      .map((members) => `{${members.map(([k, v, s]) => `${s}"${k}"${s}:${s}${v}${s}`).join(',')}}`);
+    let accepted = 0;
+    fc.assert(
+      fc.property(record, (text) => {
+        // declining is always allowed (JSON.parse then decides); accepting must agree with it
+        if (agreesWithJsonParse(scanner, text)) accepted++;
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(accepted).toBeGreaterThan(500); // the plain case is the common one
+  });
+});
