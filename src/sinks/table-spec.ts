@@ -45,7 +45,8 @@ export function prepareTable(spec: TableSpec): PreparedTable {
 
 /**
  * Checks one row against the spec and returns its values in column order. Missing nullable columns
- * are null; unknown columns, wrong types, non-finite floats and negative versions are refused
+ * are null; a non-finite float (an aggregate that overflowed) is null in a nullable column;
+ * unknown columns, wrong types, non-finite floats in other columns and negative versions are refused
  * (non-retriable SL_ERR_SINK: retrying cannot fix the row, and nothing is dropped silently).
  * A `json` column takes a JSON string, or any other value which is stringified.
  */
@@ -71,8 +72,14 @@ export function rowValues(table: PreparedTable, row: Row): FieldValue[] {
         if (c.name === spec.versionColumn && (v as number) < 0) fail(`version ${v} is negative`);
         break;
       case 'float64':
-        if (typeof v !== 'number' || !Number.isFinite(v))
-          fail(`column ${c.name} must be a finite number, got ${String(v)}`);
+        if (typeof v !== 'number') fail(`column ${c.name} must be a number, got ${JSON.stringify(v)}`);
+        if (!Number.isFinite(v)) {
+          // An aggregate past float64 (two amounts of 1e308 sum to Infinity) is unknown, not a
+          // reason to refuse the batch: refusing would stop the pipeline on one extreme record.
+          if (!c.nullable) fail(`column ${c.name} must be a finite number, got ${String(v)}`);
+          out[i] = null;
+          continue;
+        }
         break;
       case 'string':
         if (typeof v !== 'string') fail(`column ${c.name} must be a string`);

@@ -157,13 +157,32 @@ export function describeSinkContract(name: string, open: () => Promise<TestSink>
       }
     });
 
+    it('stores an aggregate that overflowed float64 (±Infinity, NaN) as null, keeping the row', async () => {
+      const sink = await open();
+      try {
+        await sink.ensureTables([WINDOW_TABLE]);
+        const rows = [
+          { ...row('inf', 0, 2), mean: Number.POSITIVE_INFINITY, pipeline: 'overflow' },
+          { ...row('ninf', 0, 2), mean: Number.NEGATIVE_INFINITY, pipeline: 'overflow' },
+          { ...row('nan', 0, 2), mean: Number.NaN, pipeline: 'overflow' },
+        ];
+        await sink.write('win_1m', rows);
+        for (const r of rows)
+          expect(await sink.query('win_1m', { where: { grp: r.grp as string } })).toEqual([
+            { ...r, mean: null },
+          ]);
+      } finally {
+        await sink.close();
+      }
+    });
+
     it('refuses bad rows, unknown tables and bad filters with coded errors', async () => {
       const sink = await open();
       try {
         await sink.ensureTables([WINDOW_TABLE]);
         const bad: Row[] = [
           { ...row('x', 0, 1), n: 1.5 },
-          { ...row('x', 0, 1), mean: NaN },
+          { ...row('x', 0, 1), n: Number.POSITIVE_INFINITY },
           { ...row('x', 0, 1), grp: null },
           { ...row('x', 0, 1), version: -1 },
           { ...row('x', 0, 1), surprise: 1 },
