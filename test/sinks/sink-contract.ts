@@ -161,16 +161,16 @@ export function describeSinkContract(name: string, open: () => Promise<TestSink>
       const sink = await open();
       try {
         await sink.ensureTables([WINDOW_TABLE]);
-        const rows = [
+        const rows: Row[] = [
           { ...row('inf', 0, 2), mean: Number.POSITIVE_INFINITY, pipeline: 'overflow' },
           { ...row('ninf', 0, 2), mean: Number.NEGATIVE_INFINITY, pipeline: 'overflow' },
           { ...row('nan', 0, 2), mean: Number.NaN, pipeline: 'overflow' },
         ];
         await sink.write('win_1m', rows);
         for (const r of rows)
-          expect(await sink.query('win_1m', { where: { grp: r.grp as string } })).toEqual([
-            { ...r, mean: null },
-          ]);
+          expect(
+            await sink.query('win_1m', { where: { pipeline: 'overflow', grp: r.grp as string } }),
+          ).toEqual([{ ...r, mean: null }]);
       } finally {
         await sink.close();
       }

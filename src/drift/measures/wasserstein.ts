@@ -7,9 +7,12 @@ import { sortedCopy } from './histogram.js';
  * samples.
  */
 export function wasserstein(ref: Sample, cur: Sample): number {
-  if (ref.length === 0 || cur.length === 0) throw new RangeError('both samples must be non-empty');
-  const a = sortedCopy(ref);
-  const b = sortedCopy(cur);
+  return wassersteinSorted(sortedCopy(ref), sortedCopy(cur));
+}
+
+/** {@link wasserstein} of two samples already sorted ascending (a monitor keeps them so). */
+export function wassersteinSorted(a: Sample, b: Sample): number {
+  if (a.length === 0 || b.length === 0) throw new RangeError('both samples must be non-empty');
   const n1 = a.length;
   const n2 = b.length;
   let i = 0;
@@ -42,4 +45,9 @@ function std(x: Sample): number {
  */
 export function wassersteinNorm(ref: Sample, cur: Sample): number {
   return wasserstein(ref, cur) / Math.max(std(ref), 0.001);
+}
+
+/** {@link wassersteinNorm} of two samples already sorted ascending. */
+export function wassersteinNormSorted(ref: Sample, cur: Sample): number {
+  return wassersteinSorted(ref, cur) / Math.max(std(ref), 0.001);
 }

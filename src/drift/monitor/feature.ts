@@ -1,16 +1,17 @@
 import type { DriftMeasureName } from '../../core/config/drift.js';
 import type { FieldValue } from '../../core/event.js';
 import type { Json } from '../detector.js';
-import type { Binner, Histogram } from '../measure.js';
+import type { Histogram } from '../measure.js';
 import {
+  BinLookup,
   createHistogram,
   histogramDistances,
   histogramTests,
   ks2sampSorted,
-  quantileBinner,
+  quantileCuts,
   sortedCopy,
-  wasserstein,
-  wassersteinNorm,
+  wassersteinNormSorted,
+  wassersteinSorted,
 } from '../measures/index.js';
 import { decodeFloat64, decodeInt32, encodeFloat64, encodeInt32, WindowRing } from './ring.js';
 
@@ -41,13 +42,15 @@ const OVERFLOW = '\u0000other';
 
 /**
  * One feature's reference and current window. Numeric values are binned at the reference's
- * quantiles, categorical ones by category; both windows keep counts per bin, updated in O(1) per
- * value (O(log bins) to find a numeric bin), so histogram measures evaluate in O(bins) without
- * rereading values. The current window's values are also kept in a ring (needed to evict them, to
- * re-pin the reference, and for the sample measures KS/Wasserstein, which sort the window at each
- * evaluation: O(W log W)).
+ * quantiles, categorical ones by category (a dense id, looked up once per value); both windows keep
+ * counts per bin, updated by +1/−1 as a value enters or leaves the sliding window, so histogram
+ * measures evaluate in O(bins) without rereading values. Per value the work is O(1) and allocates
+ * nothing: a {@link BinLookup} for the bin, three typed-array writes into the ring, two counts.
+ * The ring keeps the values too (needed to re-pin the reference, for the checkpoint, and for the
+ * sample measures KS/Wasserstein, which sort the window at each evaluation: O(W log W) per check).
  */
 export class FeatureTracker {
+  private readonly numeric: boolean;
   private readonly countWindow: boolean;
   private readonly size: number;
   private readonly minCount: number;
@@ -58,7 +61,7 @@ export class FeatureTracker {
   private refStart = 0;
   private refEnd = 0;
   private ready = false;
-  private binner: Binner | null = null;
+  private binner: BinLookup | null = null;
   private refHist: Histogram = createHistogram(1);
   private refSorted: Float64Array = new Float64Array(0);
   private readonly categories: string[] = [];
@@ -83,6 +86,7 @@ export class FeatureTracker {
       for (const m of measures)
         if (!COUNT_MEASURES.has(m))
           throw new RangeError(`measure "${m}" needs numeric values; feature "${name}" is categorical`);
+    this.numeric = kind === 'numeric';
     this.countWindow = window.type === 'count';
     this.size = window.size;
     this.minCount = window.type === 'count' ? window.size : window.minCount;
@@ -107,27 +111,42 @@ export class FeatureTracker {
       : { start: this.ring.oldestTime, end: this.ring.newestTime, count: n };
   }
 
-  /** Adds one value at event time `ts`: the per-event hot path. */
+  /**
+   * Copies of the reference and current counts per bin and, for a categorical feature, the
+   * category of each bin (bins are in order of first appearance).
+   */
+  histograms(): { reference: Histogram; current: Histogram; categories: string[] | null } {
+    const copy = (h: Histogram): Histogram => ({ counts: Float64Array.from(h.counts), total: h.total });
+    return {
+      reference: copy(this.refHist),
+      current: copy(this.curHist),
+      categories: this.numeric ? null : [...this.categories],
+    };
+  }
+
+  /** Adds one value at event time `ts` (null, absent or — numeric — not a finite number: missing). */
   observe(v: FieldValue | undefined, ts: number): void {
-    let x: number;
-    if (this.kind === 'numeric') {
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        this.missing++;
-        return;
-      }
-      x = v;
-    } else {
-      if (v === null || v === undefined) {
-        this.missing++;
-        return;
-      }
-      x = this.category(typeof v === 'string' ? v : String(v));
-    }
-    if (!this.ready) {
-      this.collect(x, ts);
+    if (this.numeric) {
+      this.observeNumber(typeof v === 'number' ? v : Number.NaN, ts);
       return;
     }
-    this.push(x, this.kind === 'numeric' ? this.binner!.index(x) : x, ts);
+    if (v === null || v === undefined) {
+      this.missing++;
+      return;
+    }
+    const c = this.category(typeof v === 'string' ? v : String(v));
+    if (!this.ready) this.collect(c, ts);
+    else this.add(c, c, ts); // a category's index is its bin
+  }
+
+  /** The hot path of a numeric feature: {@link observe} with the value read as a number (NaN: absent). */
+  observeNumber(x: number, ts: number): void {
+    if (!Number.isFinite(x)) {
+      this.missing++;
+      return;
+    }
+    if (!this.ready) this.collect(x, ts);
+    else this.add(x, this.binner!.index(x), ts);
   }
 
   /** Evicts what a time window no longer holds at event time `ts` (called before evaluating). */
@@ -163,9 +182,9 @@ export class FeatureTracker {
         case 'ks-statistic':
           return ks2sampSorted(this.refSorted, cur()).statistic;
         case 'wasserstein':
-          return wasserstein(this.refSorted, cur());
+          return wassersteinSorted(this.refSorted, cur());
         case 'wasserstein-norm':
-          return wassersteinNorm(this.refSorted, cur());
+          return wassersteinNormSorted(this.refSorted, cur());
       }
     });
   }
@@ -208,11 +227,12 @@ export class FeatureTracker {
     this.refStart = start;
     this.refEnd = end;
     this.ready = true;
-    if (this.kind === 'numeric') {
-      this.binner = binnerFor(values, this.bins);
+    if (this.numeric) {
+      const sorted = sortedCopy(values);
+      this.binner = new BinLookup(cutsFor(sorted, this.bins));
       this.refHist = createHistogram(this.binner.bins);
       for (let i = 0; i < values.length; i++) this.refHist.counts[this.binner.index(values[i]!)]! += 1;
-      if (this.needsSorted) this.refSorted = sortedCopy(values);
+      if (this.needsSorted) this.refSorted = sorted;
     } else {
       this.refHist = createHistogram(this.categories.length);
       for (let i = 0; i < values.length; i++) this.refHist.counts[values[i]!]! += 1;
@@ -227,26 +247,35 @@ export class FeatureTracker {
     const ring = this.ring;
     const counts = this.curHist.counts;
     ring.forEach((v, _b, _t, k) => {
-      const bin = this.kind === 'numeric' ? binner!.index(v) : v;
+      const bin = binner ? binner.index(v) : v;
       ring.setBin(k, bin);
       counts[bin]! += 1;
     });
     this.curHist.total = ring.length;
   }
 
-  private push(x: number, bin: number, ts: number): void {
+  private add(x: number, bin: number, ts: number): void {
+    if (this.countWindow) this.slide(x, bin, ts);
+    else this.push(x, bin, ts);
+  }
+
+  /** Count window: a full ring overwrites its oldest entry, whose bin loses one count. */
+  private slide(x: number, bin: number, ts: number): void {
     const ring = this.ring;
-    if (this.countWindow) {
-      if (ring.full) {
-        this.curHist.counts[ring.oldestBin]! -= 1;
-        this.curHist.total -= 1;
-        ring.shift();
-      }
-    } else {
-      if (ts > this.maxTs) this.maxTs = ts;
-      this.evict(this.maxTs - this.size);
+    const counts = this.curHist.counts;
+    if (ring.full) counts[ring.replaceOldest(x, bin, ts)]! -= 1;
+    else {
+      ring.push(x, bin, ts);
+      this.curHist.total += 1;
     }
-    ring.push(x, bin, ts);
+    counts[bin]! += 1;
+  }
+
+  /** Time window: evicts what is older than `size` before the newest event time, then appends. */
+  private push(x: number, bin: number, ts: number): void {
+    if (ts > this.maxTs) this.maxTs = ts;
+    this.evict(this.maxTs - this.size);
+    this.ring.push(x, bin, ts);
     this.curHist.counts[bin]! += 1;
     this.curHist.total += 1;
   }
@@ -260,11 +289,14 @@ export class FeatureTracker {
     }
   }
 
-  /** Index of a category, adding it (and a zero bin to both histograms) when new. */
+  /**
+   * Index of a category, adding it (and a zero bin to both histograms) when new. Past
+   * {@link MAX_CATEGORIES} categories, new ones go to one extra overflow bin.
+   */
   private category(key: string): number {
     const i = this.catIndex.get(key);
     if (i !== undefined) return i;
-    if (this.categories.length >= MAX_CATEGORIES) return this.category(OVERFLOW);
+    if (this.categories.length >= MAX_CATEGORIES && key !== OVERFLOW) return this.category(OVERFLOW);
     const j = this.categories.length;
     this.categories.push(key);
     this.catIndex.set(key, j);
@@ -276,7 +308,7 @@ export class FeatureTracker {
   }
 
   toJSON(): Json {
-    const cat = this.kind === 'categorical';
+    const cat = !this.numeric;
     const ringValues = this.ring.copyValues();
     const ringTimes = new Float64Array(this.ring.length);
     this.ring.forEach((_v, _b, t, k) => (ringTimes[k] = t));
@@ -310,8 +342,7 @@ export class FeatureTracker {
     this.catIndex.clear();
     for (const c of s.categories ?? []) this.category(c);
     const ref = decodeFloat64(s.ref);
-    const values =
-      this.kind === 'categorical' ? Float64Array.from(decodeInt32(s.values)) : decodeFloat64(s.values);
+    const values = this.numeric ? decodeFloat64(s.values) : Float64Array.from(decodeInt32(s.values));
     const times = decodeFloat64(s.times);
     this.ring = new WindowRing(
       this.countWindow ? this.size : Math.max(1024, values.length),
@@ -333,30 +364,17 @@ export class FeatureTracker {
 }
 
 /**
- * Quantile bins, unless the reference holds at most `bins` distinct values (0/1 errors, small
- * integer codes): then one bin per distinct value, cut at midpoints. Quantile cuts of such a sample
- * coincide, and a skewed 0/1 stream (90 % zeros) would put 0 and 1 into the same bin.
+ * Cut points of the bins of a sorted reference: its quantiles, unless it holds at most `bins`
+ * distinct values (0/1 errors, small integer codes): then one bin per distinct value, cut at
+ * midpoints. Quantile cuts of such a sample coincide, and a skewed 0/1 stream (90 % zeros) would
+ * put 0 and 1 into the same bin.
  */
-function binnerFor(values: Float64Array, bins: number): Binner {
-  const sorted = sortedCopy(values);
+function cutsFor(sorted: Float64Array, bins: number): Float64Array {
   const distinct: number[] = [];
   for (let i = 0; i < sorted.length && distinct.length <= bins; i++)
     if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
-  if (distinct.length > bins) return quantileBinner(values, bins);
-  const cuts = Float64Array.from(distinct.slice(1), (v, i) => distinct[i]! + (v - distinct[i]!) / 2);
-  return {
-    bins: distinct.length,
-    index: (x) => {
-      let lo = 0;
-      let hi = cuts.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cuts[mid]! <= x) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    },
-  };
+  if (distinct.length > bins) return quantileCuts(sorted, bins);
+  return Float64Array.from(distinct.slice(1), (v, i) => distinct[i]! + (v - distinct[i]!) / 2);
 }
 
 function widen(h: Histogram, bins: number): Histogram {

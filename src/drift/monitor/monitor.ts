@@ -6,6 +6,7 @@ import { makeAlert, type Alert, type AlertState } from '../alerts/alert.js';
 import type { DetectorState, DriftDetector, Json } from '../detector.js';
 import { createDetector, restoreDetector, type DetectorName } from '../detectors/index.js';
 import { FeatureTracker, type CurrentWindow, type FeatureKind } from './feature.js';
+import { compileFieldReader, type FieldReader } from './field-reader.js';
 import { classify, resolveThresholds, thresholdOf, type Thresholds } from './thresholds.js';
 
 /** Streams the learner pushes into the monitor (see {@link DriftMonitor.observeValue}). */
@@ -94,8 +95,13 @@ export class DriftMonitor {
   private lastSummary = { driftedShare: 0, datasetDrift: false, evaluatedAt: null as number | null };
   private rows: Row[] = [];
   /** Event features read per event, copied out of `features` for the hot loop. */
-  private readonly eventTrackers: FeatureTracker[];
+  private readonly numericTrackers: FeatureTracker[];
+  private readonly categoricalTrackers: FeatureTracker[];
   private readonly eventDetectors: DetectorSlot[];
+  /** Reads the event features' values into `numbers` and `others`, in the trackers' order. */
+  private readonly readEventValues: FieldReader;
+  private readonly numbers: Float64Array;
+  private readonly others: (FieldValue | undefined)[];
 
   constructor(options: DriftMonitorOptions) {
     const { config } = options;
@@ -133,7 +139,15 @@ export class DriftMonitor {
         lastDetection: null,
         alerted: false,
       });
-    this.eventTrackers = this.features.filter((f) => f.inDataset).map((f) => f.tracker);
+    const eventTrackers = this.features.filter((f) => f.inDataset).map((f) => f.tracker);
+    this.numericTrackers = eventTrackers.filter((t) => t.kind === 'numeric');
+    this.categoricalTrackers = eventTrackers.filter((t) => t.kind === 'categorical');
+    this.readEventValues = compileFieldReader(
+      this.numericTrackers.map((t) => t.name),
+      this.categoricalTrackers.map((t) => t.name),
+    );
+    this.numbers = new Float64Array(this.numericTrackers.length);
+    this.others = this.categoricalTrackers.map(() => undefined);
     this.eventDetectors = this.detectors.filter((d) => d.stream !== 'prediction' && d.stream !== 'error');
     if (fromFile) this.setReferenceEvents(options.referenceEvents ?? []);
   }
@@ -141,8 +155,13 @@ export class DriftMonitor {
   /** Feeds one event's monitored fields (the pipeline stage calls this for every accepted event). */
   observeEvent(event: Event): void {
     const ts = event.ts;
-    const trackers = this.eventTrackers;
-    for (let i = 0; i < trackers.length; i++) trackers[i]!.observe(event[trackers[i]!.name], ts);
+    const numbers = this.numbers;
+    const others = this.others;
+    this.readEventValues(event, numbers, others);
+    const numeric = this.numericTrackers;
+    for (let i = 0; i < numeric.length; i++) numeric[i]!.observeNumber(numbers[i]!, ts);
+    const categorical = this.categoricalTrackers;
+    for (let i = 0; i < categorical.length; i++) categorical[i]!.observe(others[i], ts);
     for (const slot of this.eventDetectors) this.feedDetector(slot, event[slot.stream], ts);
     if (ts > this.maxTs) this.maxTs = ts;
     if (this.everyEvents > 0) {

@@ -1,7 +1,7 @@
 /**
  * The current window of one feature: values, their bin (or category) index and event time, in
  * arrival order, in typed-array rings. A count window has a fixed capacity; a time window grows by
- * doubling when it fills. Push and evict are O(1) and allocate nothing (except when growing).
+ * doubling when it fills. Push, replace and evict are O(1) and allocate nothing (except growing).
  */
 export class WindowRing {
   values: Float64Array;
@@ -37,6 +37,20 @@ export class WindowRing {
     this.bins[i] = bin;
     this.times[i] = ts;
     this.length++;
+  }
+
+  /**
+   * Count window at capacity: the new entry takes the oldest one's slot. Returns the evicted bin.
+   * (Call only when full.)
+   */
+  replaceOldest(value: number, bin: number, ts: number): number {
+    const i = this.head;
+    const evicted = this.bins[i]!;
+    this.values[i] = value;
+    this.bins[i] = bin;
+    this.times[i] = ts;
+    this.head = i + 1 === this.values.length ? 0 : i + 1;
+    return evicted;
   }
 
   /** Bin of the oldest entry (call only when non-empty). */
