@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkState, type DetectorState, type DriftDetector } from '../detector.js';
+import { ExponentialHistogram, POW2, type HistogramState } from './adwin/exponential-histogram.js';
 
 /** ADWIN's options; defaults are River's. */
 export const adwinOptionsSchema = z
@@ -18,11 +19,7 @@ export const adwinOptionsSchema = z
   .strict();
 export type AdwinOptions = z.input<typeof adwinOptionsSchema>;
 
-interface AdwinState {
-  levels: number;
-  sizes: number[];
-  totals: number[];
-  variances: number[];
+interface AdwinState extends HistogramState {
   total: number;
   variance: number;
   width: number;
@@ -31,15 +28,16 @@ interface AdwinState {
   detected: boolean;
 }
 
-/** Levels of exponential histogram: level i holds buckets of 2^i values, so 64 is never reached. */
-const MAX_LEVELS = 64;
-/** 2^level; a table because V8's `**` on integers takes a slow path in the scan loop. */
-const POW2 = Float64Array.from({ length: MAX_LEVELS }, (_, i) => 2 ** i);
+/**
+ * Relative slack of the pre-check of a cut (see `findCut`). Rounding moves either side of that
+ * comparison by ~1e-15 (relative); any slack far above that and far below 1 is safe and as fast.
+ */
+const PRECHECK_SLACK = 1e-9;
 
 /**
- * ADaptive WINdowing (Bifet & Gavaldà 2007), a line-for-line port of River's (0.26, Rust)
- * `AdaptiveWindowing` with its bucket compression and cut order, so it flags the same indices.
- * Buckets live in preallocated typed arrays: `update` allocates nothing.
+ * ADaptive WINdowing (Bifet & Gavaldà 2007), a port of River's (0.26, Rust) `AdaptiveWindowing`:
+ * same bucket merges, same cut order, same floating-point expressions, so it flags the same
+ * indices. `update` allocates nothing.
  *
  * @example
  * const adwin = new Adwin();
@@ -48,25 +46,15 @@ const POW2 = Float64Array.from({ length: MAX_LEVELS }, (_, i) => 2 ** i);
 export class Adwin implements DriftDetector {
   readonly name = 'adwin';
   readonly options: Required<AdwinOptions>;
-  private readonly cap: number;
-  private readonly totals: Float64Array;
-  private readonly variances: Float64Array;
-  /** Buckets in use per level (River's `current_idx`). */
-  private readonly sizes: Int32Array;
-  /**
-   * Each level is a ring of `cap` slots starting at `heads[level]` (oldest bucket first): River
-   * shifts its arrays on every merge; a ring merges without moving anything.
-   */
-  private readonly heads: Int32Array;
+  private readonly buckets: ExponentialHistogram;
   // Options copied into fields: read per event, and a field load is cheaper than a nested one.
-  // Initialised with numbers, not left undefined: V8 then stores them unboxed.
+  // Initialised with numbers, not left undefined: V8 then keeps them as plain number fields.
   private readonly clock: number = 0;
   private readonly minLen: number = 0;
   private readonly delta: number = 0;
   private readonly gracePeriod: number = 0;
-  /** Updates left until the next cut check (River's `tick % clock`, without the division). */
-  private untilCheck = 0;
-  private levels = 1;
+  /** Tick of the next cut check (River checks when `tick % clock == 0`). */
+  private nextCheck = 0;
   private total = 0;
   private variance = 0;
   private width = 0;
@@ -76,16 +64,12 @@ export class Adwin implements DriftDetector {
 
   constructor(options: AdwinOptions = {}) {
     this.options = adwinOptionsSchema.parse(options);
-    this.cap = this.options.maxBuckets + 1;
-    this.totals = new Float64Array(MAX_LEVELS * this.cap);
-    this.variances = new Float64Array(MAX_LEVELS * this.cap);
-    this.sizes = new Int32Array(MAX_LEVELS);
-    this.heads = new Int32Array(MAX_LEVELS);
+    this.buckets = new ExponentialHistogram(this.options.maxBuckets);
     this.clock = this.options.clock;
     this.minLen = this.options.minWindowLength;
     this.delta = this.options.delta;
     this.gracePeriod = this.options.gracePeriod;
-    this.untilCheck = this.clock;
+    this.nextCheck = this.clock;
   }
 
   get driftDetected(): boolean {
@@ -107,189 +91,130 @@ export class Adwin implements DriftDetector {
     return this.nDetections;
   }
 
+  /** River's `insert_element` and `detect_change`. */
   update(x: number): this {
     if (this.detected) this.reset();
-    this.insert(x);
-    this.detected = this.detectChange();
+    this.buckets.add(x);
+    const width = this.width + 1;
+    this.width = width;
+    if (width > 1) {
+      const d = x - this.total / (width - 1);
+      this.variance += ((width - 1) * d * d) / width;
+    }
+    this.total += x;
+    this.detected = ++this.tick === this.nextCheck && this.checkForChange();
     return this;
   }
 
   reset(): void {
-    this.totals.fill(0);
-    this.variances.fill(0);
-    this.sizes.fill(0);
-    this.heads.fill(0);
-    this.levels = 1;
+    this.buckets.clear();
     this.total = 0;
     this.variance = 0;
     this.width = 0;
     this.tick = 0;
-    this.untilCheck = this.clock;
+    this.nextCheck = this.clock;
     this.nDetections = 0;
     this.detected = false;
   }
 
-  private insert(value: number): void {
-    const s0 = this.sizes[0]!;
-    const slot = this.slot(0, s0);
-    this.totals[slot] = value;
-    this.variances[slot] = 0;
-    this.sizes[0] = s0 + 1;
-    this.width += 1;
-    let inc = 0;
-    if (this.width > 1) {
-      const d = value - this.total / (this.width - 1);
-      inc = ((this.width - 1) * d * d) / this.width;
+  /** River's `detect_change` on a clock tick: drop the oldest bucket while some cut is significant. */
+  private checkForChange(): boolean {
+    this.nextCheck += this.clock;
+    if (!(this.width > this.gracePeriod)) return false;
+    this.buckets.merge();
+    let changed = false;
+    while (this.findCut()) {
+      this.dropOldestBucket();
+      changed = true;
     }
-    this.variance += inc;
-    this.total += value;
-    if (s0 + 1 === this.cap) this.compressBuckets();
+    if (changed) this.nDetections += 1;
+    return changed;
   }
 
-  /** Array index of the `k`-th oldest bucket of `level`. */
-  private slot(level: number, k: number): number {
-    const cap = this.cap;
-    let i = this.heads[level]! + k;
-    if (i >= cap) i -= cap;
-    return level * cap + i;
-  }
-
-  /** Drops the `count` oldest buckets of a level (River's `compress`). */
-  private dropOldest(level: number, count: number): void {
-    let h = this.heads[level]! + count;
-    if (h >= this.cap) h -= this.cap;
-    this.heads[level] = h;
-    this.sizes[level]! -= count;
-  }
-
-  private compressBuckets(): void {
-    const cap = this.cap;
-    const maxBuckets = cap - 1;
-    for (let level = 0; this.sizes[level] === cap; level++) {
-      const first = this.slot(level, 0);
-      const second = this.slot(level, 1);
-      const n1 = POW2[level]!;
-      const t0 = this.totals[first]!;
-      const t1 = this.totals[second]!;
-      const mu1 = t0 / n1;
-      const mu2 = t1 / n1;
-      const v12 = this.variances[first]! + this.variances[second]! + n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2);
-      if (level + 1 >= this.levels) {
-        if (level + 1 >= MAX_LEVELS) throw new RangeError('ADWIN window exceeds 2^64 values');
-        this.levels = level + 2;
-      }
-      const next = this.slot(level + 1, this.sizes[level + 1]!);
-      this.totals[next] = t0 + t1;
-      this.variances[next] = v12;
-      this.sizes[level + 1]! += 1;
-      this.dropOldest(level, 2);
-      if (this.sizes[level + 1]! <= maxBuckets) break;
-    }
-  }
-
-  private deleteElement(): void {
-    const last = this.levels - 1;
-    const n = POW2[last]!;
-    const oldest = this.slot(last, 0);
-    const u = this.totals[oldest]!;
-    const v = this.variances[oldest]!;
+  /** River's `delete_element`: takes the oldest bucket out of the running sum and variance. */
+  private dropOldestBucket(): void {
+    const b = this.buckets;
+    const n = POW2[b.levels - 1]!;
+    const u = b.oldestTotal();
+    const v = b.oldestVariance();
     const mu = u / n;
     this.width -= n;
     this.total -= u;
     const muWindow = this.total / this.width;
     this.variance -= v + (n * this.width * (mu - muWindow) * (mu - muWindow)) / (n + this.width);
-    this.dropOldest(last, 1);
-    if (this.sizes[last] === 0) {
-      this.heads[last] = 0;
-      this.levels -= 1;
-    }
-  }
-
-  private detectChange(): boolean {
-    this.tick += 1;
-    if (--this.untilCheck !== 0) return false;
-    this.untilCheck = this.clock;
-    if (!(this.width > this.gracePeriod)) return false;
-    let changed = false;
-    while (this.scanOnce(this.minLen, this.delta)) changed = true;
-    if (changed) this.nDetections += 1;
-    return changed;
+    b.dropOldest();
   }
 
   /**
-   * One pass over the cut points, oldest bucket first, as River's inner loops; on the first
-   * significant cut it drops the oldest bucket and returns true (River then scans again).
+   * Scans the cuts between buckets, oldest first as River does, for one that splits the window
+   * into two sub-windows whose means differ by more than River's ε.
    */
-  private scanOnce(minLen: number, delta: number): boolean {
-    const totals = this.totals;
-    const sizes = this.sizes;
-    const heads = this.heads;
-    const cap = this.cap;
+  private findCut(): boolean {
+    const { totals, heads, counts, mask, values, start0, end0, levels } = this.buckets;
+    const minLen = this.minLen;
     const width = this.width;
-    // Constant through one scan; River recomputes them per cut from the same inputs.
-    const deltaPrime = Math.log((2 * Math.log(width)) / delta);
-    const twoThirdsDeltaPrime = (2 / 3) * deltaPrime;
+    // River recomputes these per cut from the same inputs; they are constant through a scan.
+    const deltaPrime = Math.log((2 * Math.log(width)) / this.delta);
     const varianceInWindow = this.variance / width;
-    const twoVarianceDeltaPrime = 2 * varianceInWindow * deltaPrime;
+    // ε ≥ √(2·m·V·δ′) with m = spans / ((n0 − minLen + 1)(n1 − minLen + 1)), where
+    // spans = (n0 − minLen + 1) + (n1 − minLen + 1) is the same at every cut. So a cut with
+    // Δ²·(n0 − minLen + 1)(n1 − minLen + 1) ≤ 2·V·δ′·spans, less a slack beyond any rounding, is
+    // not significant (Δ is River's own double; only ε is bounded): nearly every cut is ruled out
+    // without River's reciprocals and root.
+    // Infinity or NaN turns the pre-check off.
+    let bound = 2 * varianceInWindow * deltaPrime * (width - 2 * minLen + 2) * (1 - PRECHECK_SLACK);
+    if (!(bound < Infinity)) bound = -1;
     let n0 = 0;
     let n1 = width;
     let u0 = 0;
     let u1 = this.total;
-    for (let level = this.levels - 1; level >= 0; level--) {
+    for (let level = levels - 1; level >= 0; level--) {
       const size = POW2[level]!;
-      const count = sizes[level]!;
-      const base = level * cap;
-      const head = heads[level]!;
+      // Level 0 is a plain run (a mask of all ones reads it in order); its newest bucket ends the
+      // window, so there is no cut after it.
+      const source = level === 0 ? values : totals;
+      const base = level === 0 ? start0 : level * (mask + 1);
+      const head = level === 0 ? 0 : heads[level]!;
+      const wrap = level === 0 ? -1 : mask;
+      const count = level === 0 ? end0 - start0 - 1 : counts[level]!;
       for (let k = 0; k < count; k++) {
+        const t = source[base + ((head + k) & wrap)]!;
         n0 += size;
         n1 -= size;
-        const t = totals[base + (head + k < cap ? head + k : head + k - cap)]!;
         u0 += t;
         u1 -= t;
-        if (level === 0 && k === count - 1) return false;
-        if (n1 >= minLen && n0 >= minLen) {
-          // Division-free pre-check that can only rule a cut out, never in: |Δmean| ≤ √(2·m·V·δ′)
-          // (≤ ε) rearranged over the common denominator, with |Δ| padded far beyond the rounding
-          // of both forms and a 1e-9 margin. Cuts it cannot rule out take River's exact test
-          // below, so flagged indices stay River's; it skips ~all cuts of a stable stream.
-          const a0 = n0 - minLen + 1;
-          const a1 = n1 - minLen + 1;
-          const d = Math.abs(u0 * n1 - u1 * n0) + 1e-13 * (Math.abs(u0) * n1 + Math.abs(u1) * n0);
-          const nn = n0 * n1;
-          const rhs = twoVarianceDeltaPrime * (a0 + a1) * nn * nn * (1 - 1e-9);
-          if (d * d * a0 * a1 <= rhs && rhs < Infinity) continue;
-          const mRecip = 1 / (n0 - minLen + 1) + 1 / (n1 - minLen + 1);
-          const diff = Math.abs(u0 / n0 - u1 / n1);
-          const b = twoThirdsDeltaPrime * mRecip;
-          // eps = √(…) + b ≥ b in floating point too, so `diff ≤ b` decides without the sqrt.
-          if (diff > b && diff > Math.sqrt(2 * mRecip * varianceInWindow * deltaPrime) + b && width > 0) {
-            this.deleteElement();
-            return true;
-          }
-        }
+        // n1 only shrinks: once below minLen no later cut qualifies.
+        if (n1 < minLen) return false;
+        if (n0 < minLen) continue;
+        const deltaMean = u0 / n0 - u1 / n1;
+        if (deltaMean * deltaMean * ((n0 - minLen + 1) * (n1 - minLen + 1)) <= bound) continue;
+        if (this.cutIsSignificant(n0, n1, deltaMean, deltaPrime, varianceInWindow)) return true;
       }
     }
     return false;
   }
 
+  /** River's `evaluate_cut`, term for term, so rounding matches. */
+  private cutIsSignificant(
+    n0: number,
+    n1: number,
+    deltaMean: number,
+    deltaPrime: number,
+    vw: number,
+  ): boolean {
+    const mRecip = 1 / (n0 - this.minLen + 1) + 1 / (n1 - this.minLen + 1);
+    const epsilon = Math.sqrt(2 * mRecip * vw * deltaPrime) + (2 / 3) * deltaPrime * mRecip;
+    return Math.abs(deltaMean) > epsilon;
+  }
+
   toJSON(): DetectorState {
-    const used = this.levels * this.cap;
-    const totals = new Array<number>(used).fill(0);
-    const variances = new Array<number>(used).fill(0);
-    for (let level = 0; level < this.levels; level++) {
-      for (let k = 0; k < this.sizes[level]!; k++) {
-        totals[level * this.cap + k] = this.totals[this.slot(level, k)]!;
-        variances[level * this.cap + k] = this.variances[this.slot(level, k)]!;
-      }
-    }
+    // Merging now changes nothing observable: the next check would do it.
+    this.buckets.merge();
     return {
       detector: this.name,
       options: { ...this.options },
       state: {
-        levels: this.levels,
-        sizes: Array.from(this.sizes.subarray(0, this.levels)),
-        totals,
-        variances,
+        ...this.buckets.toJSON(),
         total: this.total,
         variance: this.variance,
         width: this.width,
@@ -304,15 +229,12 @@ export class Adwin implements DriftDetector {
     checkState(json, 'adwin');
     const a = new Adwin(json.options as AdwinOptions);
     const s = json.state as unknown as AdwinState;
-    a.levels = s.levels;
-    a.sizes.set(s.sizes);
-    a.totals.set(s.totals);
-    a.variances.set(s.variances);
+    a.buckets.load(s);
     a.total = s.total;
     a.variance = s.variance;
     a.width = s.width;
     a.tick = s.tick;
-    a.untilCheck = a.clock - (s.tick % a.clock);
+    a.nextCheck = s.tick - (s.tick % a.clock) + a.clock;
     a.nDetections = s.nDetections;
     a.detected = s.detected;
     return a;
