@@ -19,23 +19,38 @@
 #
 # Environment knobs: KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m"), SERVICES_WAIT_SECONDS (default 90),
 # SERVICES_SKIP_APT=1 (never call apt-get; fail if something is missing).
+#
+# A second, private set beside the shared one (e.g. a fault test that stops services without
+# disturbing other tests): give every command the same overrides of the home folder and the ports,
+#   SERVICES_HOME (default <repo>/.services), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
+#   CH_HTTP_PORT (8123), CH_TCP_PORT (9000), REDIS_PORT (6379)
+# and `up`/`status` print the matching addresses. The downloaded Kafka jars stay in KAFKA_LIBS_DIR
+# (default <repo>/.services/kafka/libs), shared by every set.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian installs clickhouse-server in /usr/sbin, which is not on a normal user's PATH.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
-SVC="$ROOT/.services"
+SVC="$(realpath -m "${SERVICES_HOME:-$ROOT/.services}")"
 KAFKA_DIR="$SVC/kafka"
 CH_DIR="$SVC/clickhouse"
 REDIS_DIR="$SVC/redis"
 
-# Must agree with src/core/connections.ts (DEFAULT_KAFKA_BROKERS, DEFAULT_CLICKHOUSE_URL, DEFAULT_REDIS_URL).
+# The defaults must agree with src/core/connections.ts (DEFAULT_KAFKA_BROKERS, DEFAULT_CLICKHOUSE_URL,
+# DEFAULT_REDIS_URL).
+# ClickHouse opens only these two (no interserver port, see clickhouse_config).
 HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
-CH_HTTP_PORT=8123
-CH_TCP_PORT=9000
-REDIS_PORT=6379
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+CH_HTTP_PORT="${CH_HTTP_PORT:-8123}"
+CH_TCP_PORT="${CH_TCP_PORT:-9000}"
+REDIS_PORT="${REDIS_PORT:-6379}"
+for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$CH_HTTP_PORT" "$CH_TCP_PORT" "$REDIS_PORT"; do
+  [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || {
+    printf '[services] ERROR: not a port number: %s\n' "$port" >&2
+    exit 1
+  }
+done
 
 WAIT_SECONDS="${SERVICES_WAIT_SECONDS:-90}"
 KAFKA_HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
@@ -164,7 +179,7 @@ ensure_packages() {
 
 # ---------------------------------------------------------------- Kafka
 
-KAFKA_LIBS="$KAFKA_DIR/libs"
+KAFKA_LIBS="${KAFKA_LIBS_DIR:-$ROOT/.services/kafka/libs}"
 KAFKA_POM="$ROOT/scripts/kafka/pom.xml"
 KAFKA_PID="$KAFKA_DIR/pid"
 KAFKA_LOG="$KAFKA_DIR/kafka.log"
@@ -178,7 +193,7 @@ kafka_jars() {
     return 0
   fi
   log "kafka: downloading jars from Maven Central (scripts/kafka/pom.xml)"
-  local tmp="$KAFKA_DIR/libs.tmp"
+  local tmp="$KAFKA_LIBS.tmp"
   rm -rf "$tmp"
   mkdir -p "$tmp"
   # (sed strips the bare ANSI resets Maven 3.8 prints even with -B -q.)

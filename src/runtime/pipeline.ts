@@ -294,6 +294,9 @@ export class Pipeline {
     const { store, logger, config } = this.parts;
     const name = partition === null ? this.checkpointName : `${this.checkpointName}.${partition}`;
     const keeper = new LeaseKeeper(store, { name, owner: this.owner, ttlMs: config.checkpoint.leaseTtl });
+    keeper.on('error', (err) =>
+      logger.warn({ lease: name, err: (err as Error).message }, 'lease store unavailable; retrying'),
+    );
     keeper.on('lost', (_lease, reason) => {
       logger.error({ lease: name, reason }, 'lost a pipeline lease: another instance took over; stopping');
       this.stop();
@@ -327,7 +330,9 @@ export class Pipeline {
     const part = positionKey(batch.topic, batch.partition);
     const { deadLetter, metrics, config } = this.parts;
     const task = this.global ?? this.tasks.get(part)!;
-    const skipBelow = Number(task.restored[part] ?? 0);
+    // records before the partition's position are in the state already: restored from the
+    // checkpoint, or handed out again by a client that refetched from the committed offset
+    const skipBelow = Number(this.positions[part] ?? 0);
     const windows = task.windows;
     const tracker = this.watermarks;
     const perTask = this.global === null;

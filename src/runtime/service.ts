@@ -77,6 +77,9 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
         ttlMs: config.checkpoint.leaseTtl,
       })
     : null;
+  modelLease?.on('error', (err) =>
+    logger.warn({ err: (err as Error).message }, 'model lease store unavailable; retrying'),
+  );
   let stopped = false;
   const apiOn = options.api ?? config.api.enabled;
   const live = apiOn ? new RingLiveFeed(config.api.liveBuffer) : null;

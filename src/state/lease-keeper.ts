@@ -17,7 +17,7 @@ export interface LeaseKeeperEvents {
   acquired: [lease: Lease];
   /** The lease is gone: a renewal was refused, or renewals failed until it may have expired. */
   lost: [lease: Lease, reason: string];
-  /** A store call failed (the keeper keeps trying); for logs and metrics. */
+  /** A store call failed (the keeper keeps trying); for logs and metrics. Optional, unlike EventEmitter's usual `error`. */
   error: [err: unknown];
 }
 
@@ -87,7 +87,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
         if (lease) {
           if (abort.aborted) {
             // Stopped while acquiring: hand it straight back rather than hold it until it expires.
-            await this.store.release(lease).catch((err: unknown) => this.emit('error', err));
+            await this.store.release(lease).catch((err: unknown) => this.report(err));
             abort.throwIfAborted();
           }
           this.current = lease;
@@ -98,7 +98,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
         }
       } catch (err) {
         if (abort.aborted) throw err;
-        this.emit('error', err);
+        this.report(err);
       }
       await sleep(Math.max(10, backoffDelay(Math.min(attempt, 10), delays)), abort);
     }
@@ -127,7 +127,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     try {
       await this.store.release(lease);
     } catch (err) {
-      this.emit('error', err);
+      this.report(err);
     }
   }
 
@@ -145,7 +145,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
       ok = await this.store.renew(lease, this.options.ttlMs);
     } catch (err) {
       if (this.current !== lease) return;
-      this.emit('error', err);
+      this.report(err);
       // Unknown outcome: keep trying until the lease may have expired, then give up.
       if (Date.now() >= this.validUntil)
         this.invalidate(`renewal failed until the lease expired: ${(err as Error).message}`);
@@ -156,6 +156,15 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     if (!ok) return this.invalidate('renewal refused: the lease expired or was taken over');
     this.validUntil = sentAt + this.options.ttlMs;
     this.schedule();
+  }
+
+  /**
+   * Emits `error` for whoever logs or counts store failures. Only with a listener: an `error`
+   * event nobody listens to would throw (EventEmitter) and crash the process in a Redis outage,
+   * the very failure the keeper exists to ride out.
+   */
+  private report(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
   private clearTimer(): void {

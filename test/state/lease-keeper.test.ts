@@ -57,6 +57,22 @@ describe('LeaseKeeper', () => {
     expect(lb.token).toBeGreaterThan(la.token);
   });
 
+  it('rides out store failures without an error listener (no uncaught error event)', async () => {
+    const store = new FlakyStore();
+    const k = new LeaseKeeper(store, {
+      name: 'model',
+      owner: 'a',
+      ttlMs: 150,
+      initialDelayMs: 10,
+      maxDelayMs: 40,
+    });
+    keepers.push(k);
+    await k.start();
+    store.renewal = 'throw';
+    const [, reason] = await new Promise<[Lease, string]>((resolve) => k.once('lost', (...a) => resolve(a)));
+    expect(reason).toMatch(/renewal failed until the lease expired: connection reset/);
+  });
+
   it('emits lost when a renewal is refused', async () => {
     const store = new FlakyStore();
     const a = keeper(store, 'a');

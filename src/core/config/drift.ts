@@ -152,9 +152,11 @@ export const driftSchema = z
         channels: z.array(alertChannelSchema).default([{ type: 'log', name: 'log' }]),
         /** Durable outbox of the webhook and Kafka channels (one sub-folder per channel). */
         outboxDir: z.string().min(1).default('data/alerts'),
+        /** At a stop (or the end of a finite input), how long pending alerts may still be retried. */
+        drainOnStop: duration.default(15_000),
       })
       .strict()
-      .default({ channels: [{ type: 'log', name: 'log' }], outboxDir: 'data/alerts' }),
+      .default({ channels: [{ type: 'log', name: 'log' }], outboxDir: 'data/alerts', drainOnStop: 15_000 }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -71,10 +71,11 @@ export class AlertDispatcher {
     readonly immediate: AlertChannel[],
     readonly table: TableChannel | null,
     private readonly logger?: Logger,
+    private readonly drainOnCloseMs = 0,
   ) {}
 
   static async create(
-    config: { channels: AlertChannelConfig[]; outboxDir: string },
+    config: { channels: AlertChannelConfig[]; outboxDir: string; drainOnStop?: number },
     ctx: ChannelContext = {},
     /** Channels built elsewhere (tests), wrapped in outboxes like durable configured ones. */
     extra: { channel: AlertChannel; maxAttempts: number; initialDelayMs: number; maxDelayMs: number }[] = [],
@@ -99,7 +100,7 @@ export class AlertDispatcher {
       outboxes.push(
         await Outbox.open({ ...d, dir: join(config.outboxDir, d.channel.name), logger: ctx.logger }),
       );
-    return new AlertDispatcher(outboxes, immediate, table, ctx.logger);
+    return new AlertDispatcher(outboxes, immediate, table, ctx.logger, config.drainOnStop ?? 0);
   }
 
   /** Starts the outboxes' delivery loops. */
@@ -118,7 +119,25 @@ export class AlertDispatcher {
           .catch((err) => this.logger?.warn({ err, channel: c.name }, 'alert channel failed'));
   }
 
+  /**
+   * Closes the channels. Alerts still pending get up to `drainOnStop` to go out first (a finite
+   * input's last alerts, a receiver that is just recovering); what remains stays in the durable
+   * outbox and goes out at the next start.
+   */
   async close(): Promise<void> {
+    if (this.drainOnCloseMs > 0)
+      await Promise.all(
+        this.outboxes.map((o) =>
+          o
+            .drain(this.drainOnCloseMs)
+            .catch((err: unknown) =>
+              this.logger?.warn(
+                { channel: o.channel.name, err: (err as Error).message },
+                'alerts still pending at stop: delivered at the next start',
+              ),
+            ),
+        ),
+      );
     for (const o of this.outboxes) await o.close();
     for (const c of [...this.outboxes.map((o) => o.channel), ...this.immediate]) await c.close?.();
   }

@@ -41,6 +41,7 @@ export class KafkaSource implements Source {
   }
 
   async start(_positions?: Positions, listener?: PartitionListener): Promise<void> {
+    this.lastDataAt = Date.now(); // idle time counts from the start of consumption, not construction
     try {
       await ensureTopic(this.kafka, this.cfg.topic, this.cfg.createPartitions);
       const consumer = this.kafka.consumer({
@@ -63,11 +64,22 @@ export class KafkaSource implements Source {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          // After a rejoin (a consumer restarted by a broker outage, a rebalance) kafkajs fetches
+          // again from the group's committed offset, which lags what we handed out until the next
+          // checkpoint: hand nothing out twice, or the pipeline would count those records again.
           if (batch.messages.length === 0) return;
+          const from = this.consumed.get(batch.partition);
+          let messages = batch.messages;
+          if (from !== undefined && BigInt(messages[0]!.offset) < from)
+            messages = messages.filter((m) => BigInt(m.offset) >= from);
+          if (messages.length === 0) {
+            resolveOffset(batch.lastOffset());
+            return;
+          }
           this.queue.push({
             topic: batch.topic,
             partition: batch.partition,
-            records: batch.messages.map((m) => ({
+            records: messages.map((m) => ({
               offset: m.offset,
               key: m.key,
               value: m.value,
@@ -108,7 +120,9 @@ export class KafkaSource implements Source {
       if (
         this.cfg.stopWhenIdleMs > 0 &&
         Date.now() - this.lastDataAt >= this.cfg.stopWhenIdleMs &&
-        (await this.caughtUp())
+        (await this.caughtUp()) &&
+        // "caught up" counts what was fetched: batches queued during the check are still input
+        this.queue.length === 0
       )
         return null;
       const arrived = await new Promise<boolean>((resolve) => {

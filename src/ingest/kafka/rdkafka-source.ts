@@ -96,6 +96,7 @@ export class RdkafkaSource implements Source {
   }
 
   async start(_positions?: Positions, listener?: PartitionListener): Promise<void> {
+    this.lastDataAt = Date.now(); // idle time counts from the start of consumption, not construction
     const rd = loadRdkafka();
     try {
       await ensureTopic(this.admin, this.cfg.topic, this.cfg.createPartitions);
@@ -152,7 +153,8 @@ export class RdkafkaSource implements Source {
       if (
         this.cfg.stopWhenIdleMs > 0 &&
         Date.now() - this.lastDataAt >= this.cfg.stopWhenIdleMs &&
-        (await this.caughtUp())
+        (await this.caughtUp()) &&
+        this.ready.length === 0
       )
         return null;
       if (this.paused) {

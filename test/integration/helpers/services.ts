@@ -51,12 +51,13 @@ export async function requireServices(which: ('kafka' | 'clickhouse' | 'redis')[
   }
 }
 
-export function kafka(): Kafka {
+/** A test client; `retry` overrides the default of 3 retries (e.g. to wait through a broker restart). */
+export function kafka(retry: { retries: number; maxRetryTime?: number } = { retries: 3 }): Kafka {
   return new Kafka({
     brokers: KAFKA_BROKERS,
     clientId: 'streamlearn-test',
     logLevel: logLevel.NOTHING,
-    retry: { retries: 3 },
+    retry,
   });
 }
 

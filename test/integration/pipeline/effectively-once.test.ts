@@ -1,15 +1,24 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type PipelineConfigInput } from '../../../src/core/config/index.js';
 import { Random } from '../../../src/core/random.js';
-import { EventGenerator, GENERATOR_SCHEMA } from '../../../src/ingest/generator.js';
+import { GENERATOR_SCHEMA } from '../../../src/ingest/generator.js';
 import { Metrics } from '../../../src/runtime/metrics.js';
 import { startService } from '../../../src/runtime/service.js';
-import { clickhouse, CLICKHOUSE_URL, kafka, requireServices, uniqueName } from '../helpers/services.js';
+import { killAll, spawnCli, type CliProcess } from '../helpers/cli-process.js';
+import { dropDatabases, finalRows } from '../helpers/clickhouse-tables.js';
+import {
+  createTopic,
+  deleteTopics,
+  generatorMessages,
+  produceMessages,
+  seededGenerator,
+} from '../helpers/seeded-input.js';
+import { controlService } from '../helpers/service-control.js';
+import { CLICKHOUSE_URL, KAFKA_BROKERS, requireServices, uniqueName } from '../helpers/services.js';
 
 /**
  * Effectively once on the real services: the same 4-partition topic is processed once cleanly and
@@ -17,10 +26,9 @@ import { clickhouse, CLICKHOUSE_URL, kafka, requireServices, uniqueName } from '
  * ClickHouse tables, read with FINAL, must be equal row for row. Then ClickHouse is stopped
  * mid-run: consumption must pause (bounded memory) and resume, and the table still be exact.
  */
-const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
-const BIN = join(ROOT, 'bin', 'streamlearn.js');
 const topic = uniqueName('sl_eo');
 const databases: string[] = [];
+const children: CliProcess[] = [];
 const EVENTS = 40_000;
 
 function pipelineConfig(
@@ -32,7 +40,14 @@ function pipelineConfig(
   databases.push(database);
   return {
     pipeline: 'eo',
-    source: { type: 'kafka', topic, groupId: group, stopWhenIdleMs: idleMs, sessionTimeoutMs: 6000 },
+    source: {
+      type: 'kafka',
+      brokers: KAFKA_BROKERS,
+      topic,
+      groupId: group,
+      stopWhenIdleMs: idleMs,
+      sessionTimeoutMs: 6000,
+    },
     schema: GENERATOR_SCHEMA,
     watermark: { maxOutOfOrderness: '3s' },
     windows: [
@@ -71,17 +86,6 @@ function pipelineConfig(
   };
 }
 
-async function tableRows(database: string, table: string): Promise<string[]> {
-  const ch = clickhouse();
-  const res = await ch.query({
-    query: `SELECT * FROM ${database}.${table} FINAL WHERE NOT retracted ORDER BY tuple(*)`,
-    format: 'JSONEachRow',
-  });
-  const rows = (await res.json()) as Record<string, unknown>[];
-  await ch.close();
-  return rows.map((r) => JSON.stringify(r));
-}
-
 async function cleanRun(idleMs?: number): Promise<string> {
   const database = uniqueName('sl_eo_clean');
   const service = await startService(
@@ -98,22 +102,13 @@ async function cleanRun(idleMs?: number): Promise<string> {
 
 beforeAll(async () => {
   await requireServices(['kafka', 'clickhouse']);
-  const admin = kafka().admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: 4, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  await createTopic(topic, 4);
   await produce(EVENTS);
 });
 
 /** The same seeded stream throughout: each call produces its next `n` events. */
-const gen = new EventGenerator({
-  type: 'generator',
+const gen = seededGenerator({
   seed: 99,
-  events: 0,
-  rate: 0,
   startTime: Date.UTC(2026, 0, 1),
   intervalMs: 50,
   disorderMs: 2000,
@@ -122,30 +117,15 @@ const gen = new EventGenerator({
   drift: { atEvent: 20_000, widthEvents: 0, shift: 2 },
 });
 async function produce(n: number): Promise<void> {
-  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  let batch: { key: string; value: string }[] = [];
-  for (let i = 0; i < n; i++) {
-    const e = gen.next();
-    batch.push({ key: e.user as string, value: JSON.stringify(e) });
-    if (batch.length === 1000) {
-      await producer.send({ topic, messages: batch, acks: -1 });
-      batch = [];
-    }
-  }
-  if (batch.length) await producer.send({ topic, messages: batch, acks: -1 });
-  await producer.disconnect();
+  await produceMessages(topic, generatorMessages(gen, n));
 }
 
+const tableRows = (database: string, table: string): Promise<string[]> => finalRows(database, table);
+
 afterAll(async () => {
-  const ch = clickhouse();
-  for (const db of databases)
-    await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
-  await ch.close();
-  const admin = kafka().admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
+  killAll(children);
+  await dropDatabases(databases);
+  await deleteTopics([topic]);
 });
 
 describe('effectively once on real Kafka and ClickHouse', () => {
@@ -156,23 +136,17 @@ describe('effectively once on real Kafka and ClickHouse', () => {
     const configFile = join(dir, 'pipeline.yaml');
     writeFileSync(configFile, stringify(pipelineConfig(database, uniqueName('g'), dir)));
     const rng = new Random(2026);
-    let log = '';
-    const run = (killAfterMs: number | null): Promise<number | null> =>
-      new Promise((resolveExit) => {
-        const child = spawn(process.execPath, [BIN, 'run', '-c', configFile], {
-          env: { ...process.env, LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        child.stdout.on('data', (d: Buffer) => (log += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-        const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        child.on('exit', (code) => {
-          if (timer) clearTimeout(timer);
-          resolveExit(code);
-        });
-      });
+    let last: CliProcess | null = null;
+    const run = async (killAfterMs: number | null): Promise<number | null> => {
+      last = spawnCli(['run', '-c', configFile], { LOG_LEVEL: 'warn' }, children);
+      const child = last;
+      const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      const code = await child.exited;
+      if (timer) clearTimeout(timer);
+      return code;
+    };
     for (let kill = 0; kill < 5; kill++) await run(1500 + rng.int(3000)); // seeded: a failure can be replayed
-    expect(await run(null), log.slice(-3000)).toBe(0);
+    expect(await run(null), last!.tail()).toBe(0);
     for (const table of ['w_region_1m', 'w_device_5m', 'w_user_session']) {
       const want = await tableRows(clean, table);
       const got = await tableRows(database, table);
@@ -195,17 +169,10 @@ describe('effectively once on real Kafka and ClickHouse', () => {
       ),
       { api: false, metrics: new Metrics(false) },
     );
-    const services = (cmd: string): Promise<void> =>
-      new Promise((res, rej) =>
-        spawn('bash', [join(ROOT, 'scripts/services.sh'), cmd, 'clickhouse'], { stdio: 'ignore' }).on(
-          'exit',
-          (c) => (c === 0 ? res() : rej(new Error(`services.sh ${cmd} clickhouse: ${c}`))),
-        ),
-      );
     let outage = 0;
     try {
       while (service.pipeline.stats.records < EVENTS) await new Promise((r) => setTimeout(r, 50));
-      await services('kill-one');
+      await controlService('kill-one', 'clickhouse');
       outage = Date.now();
       await produce(EVENTS); // more input arrives while the sink is down
       await new Promise((r) => setTimeout(r, 3000));
@@ -214,7 +181,7 @@ describe('effectively once on real Kafka and ClickHouse', () => {
       expect(service.pipeline.stats.records, 'consumption must pause while the sink is down').toBe(stalledAt);
       expect(stalledAt).toBeLessThan(2 * EVENTS);
     } finally {
-      await services('start-one');
+      await controlService('start-one', 'clickhouse');
     }
     const stats = await service.done;
     await service.stop();
