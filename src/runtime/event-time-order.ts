@@ -38,6 +38,10 @@ export class EventTimeOrder {
 
   /** Delivers, in canonical order, every held event with `ts < watermark`. */
   release(watermark: number, deliver: Deliver): void {
+    if (this.byName.length === 1) {
+      this.releaseOne(this.byName[0]!, watermark, deliver);
+      return;
+    }
     while (this.nextTs < watermark) {
       let best: PartitionQueue | null = null;
       let bestTs = Number.POSITIVE_INFINITY;
@@ -54,6 +58,19 @@ export class EventTimeOrder {
       this.size--;
       this.nextTs = this.minHeadTs();
       deliver(event, best.partition, offset);
+    }
+  }
+
+  /** One partition (a file replay, a single-partition topic): its queue is the order. */
+  private releaseOne(q: PartitionQueue, watermark: number, deliver: Deliver): void {
+    let ts = q.headTs();
+    while (ts < watermark) {
+      const offset = q.headOffset();
+      const event = q.shift();
+      this.size--;
+      ts = q.headTs();
+      this.nextTs = ts;
+      deliver(event, q.partition, offset);
     }
   }
 
@@ -139,8 +156,9 @@ class PartitionQueue {
     const event = this.events[this.head]!;
     this.head++;
     if (this.head === this.events.length) {
-      this.events = [];
-      this.offsets = [];
+      // empty: reuse the arrays (with a small bound the queue empties after nearly every event)
+      this.events.length = 0;
+      this.offsets.length = 0;
       this.head = 0;
     } else if (this.head >= 4096 && this.head * 2 >= this.events.length) {
       // drop the released prefix now and then: O(1) amortised, no unbounded growth
