@@ -65,6 +65,8 @@ export async function readToEnd(
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return ends.every((end) => {
       if (!assigned.has(end.partition)) return false;
+      // an empty partition (or one emptied by retention) has nothing to read: it is at its end
+      if (BigInt(end.high) <= BigInt(end.low)) return true;
       const c = BigInt(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1');
       const handedOut = consumed.get(end.partition) ?? -1n;
       return (handedOut > c ? handedOut : c) >= BigInt(end.high);
