@@ -17,7 +17,7 @@ import { windowTableName } from '../windows/index.js';
 import { Metrics } from './metrics.js';
 import { startObserving } from './observe.js';
 import { preflight } from './preflight.js';
-import { Pipeline, type PipelineStats } from './pipeline.js';
+import { Pipeline, type PipelineParts, type PipelineStats } from './pipeline.js';
 import type { Stage } from './stage.js';
 
 export interface ServiceOptions {
@@ -104,6 +104,14 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
           };
   const windowsJobConfig = scaleOut && config.windows.length > 0 ? config : null;
 
+  /** A pipeline on the service's shared sink, dead letters, store, metrics and live feed. */
+  const newPipeline = (
+    jobConfig: PipelineConfig,
+    source: Source,
+    job: Pick<PipelineParts, 'stages' | 'scope' | 'checkpointName'>,
+  ): Pipeline =>
+    new Pipeline({ config: jobConfig, source, sink, deadLetter, store, metrics, logger, onRows, ...job });
+
   const newModelRun = async (jobConfig: PipelineConfig): Promise<Run> => {
     const source = createSource(jobConfig.source, logger);
     const stages: Stage[] = [];
@@ -127,33 +135,13 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
       }
       stages.push(drift);
     }
-    const pipeline = new Pipeline({
-      config: jobConfig,
-      source,
-      sink,
-      deadLetter,
-      store,
-      metrics,
-      logger,
-      stages,
-      onRows,
-      checkpointName: scaleOut ? `${config.pipeline}.stages` : undefined,
-    });
+    const checkpointName = scaleOut ? `${config.pipeline}.stages` : undefined;
+    const pipeline = newPipeline(jobConfig, source, { stages, checkpointName });
     return { source, pipeline, learner, drift };
   };
   const newWindowsRun = (jobConfig: PipelineConfig): Run => {
     const source = createSource(jobConfig.source, logger);
-    const pipeline = new Pipeline({
-      config: jobConfig,
-      source,
-      sink,
-      deadLetter,
-      store,
-      metrics,
-      logger,
-      onRows,
-      scope: 'partitioned',
-    });
+    const pipeline = newPipeline(jobConfig, source, { scope: 'partitioned' });
     return { source, pipeline, learner: null, drift: null };
   };
   let windowsRun = windowsJobConfig ? newWindowsRun(windowsJobConfig) : null;

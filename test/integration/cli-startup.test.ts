@@ -14,7 +14,8 @@ import {
   requireServices,
   uniqueName,
 } from './helpers/services.js';
-import { deleteTopics, readDeadLetters } from './helpers/pipeline-checks.js';
+import { readDeadLetters } from './helpers/pipeline-checks.js';
+import { deleteTopics } from './helpers/seeded-input.js';
 
 /**
  * Issue #7: configuration mistakes and unreachable services stop `streamlearn run` at start, with

@@ -139,11 +139,3 @@ export async function expectCommittedToEnd(topic: string, groupId: string): Prom
     ).toBe(end.offset);
   }
 }
-
-/** Deletes topics, ignoring ones already gone. */
-export async function deleteTopics(topics: string[]): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
-}

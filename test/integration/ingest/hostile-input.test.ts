@@ -17,12 +17,12 @@ import {
 } from '../../fixtures/hostile/corpus.js';
 import { HOSTILE_STRINGS } from '../../sinks/hostile-strings.js';
 import {
-  deleteTopics,
   expectCommittedToEnd,
   expectedRegionWindows,
   expectRegionRows,
   readDeadLetters,
 } from '../helpers/pipeline-checks.js';
+import { deleteTopics } from '../helpers/seeded-input.js';
 import { clickhouse, CLICKHOUSE_URL, kafka, requireServices, uniqueName } from '../helpers/services.js';
 
 /**

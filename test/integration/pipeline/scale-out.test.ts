@@ -10,6 +10,8 @@ import { Random } from '../../../src/core/random.js';
 import { EventGenerator, GENERATOR_SCHEMA } from '../../../src/ingest/generator.js';
 import { Metrics } from '../../../src/runtime/metrics.js';
 import { startService } from '../../../src/runtime/service.js';
+import { dropDatabases } from '../helpers/clickhouse-tables.js';
+import { createTopic, deleteTopics } from '../helpers/seeded-input.js';
 import {
   clickhouse,
   CLICKHOUSE_URL,
@@ -121,16 +123,10 @@ async function produceInput(topic: string): Promise<void> {
   await producer.disconnect();
 }
 
-async function createTopic(): Promise<string> {
+async function newTopic(): Promise<string> {
   const topic = uniqueName('sl_so');
   topics.push(topic);
-  const admin = kafka().admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  await createTopic(topic, PARTITIONS);
   return topic;
 }
 
@@ -274,30 +270,32 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  const ch = clickhouse();
-  for (const db of databases)
-    await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
-  await ch.close();
-  const admin = kafka().admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
+  await dropDatabases(databases);
+  await deleteTopics(topics);
 });
+
+/** Two instances of one pipeline in one consumer group, each holding 2 of the 4 partitions before any data. */
+async function startPair(
+  prefix: string,
+): Promise<{ topic: string; group: string; database: string; a: Instance; b: Instance }> {
+  const topic = await newTopic();
+  const group = uniqueName('g');
+  const database = uniqueName(prefix);
+  const file = configFileFor(topic, database, group);
+  const a = startInstance(file);
+  const b = startInstance(file);
+  await until(
+    'both instances to hold 2 partitions',
+    () => a.assigned().length === 2 && b.assigned().length === 2,
+    60_000,
+  );
+  return { topic, group, database, a, b };
+}
 
 describe('scale-out: instances in one consumer group share the partitions', () => {
   it('two instances write the same tables as one', async () => {
-    const topic = await createTopic();
-    const group = uniqueName('g');
-    const database = uniqueName('sl_so_two');
-    const file = configFileFor(topic, database, group);
-    const a = startInstance(file);
-    const b = startInstance(file);
     // both joined before any data: each must do a share of the work
-    await until(
-      'both instances to hold 2 partitions',
-      () => a.assigned().length === 2 && b.assigned().length === 2,
-      60_000,
-    );
+    const { topic, group, database, a, b } = await startPair('sl_so_two');
     await produceInput(topic);
     await until('the group to commit every partition to its end', () => committedToEnd(topic, group), 90_000);
     a.proc.kill('SIGTERM');
@@ -308,17 +306,8 @@ describe('scale-out: instances in one consumer group share the partitions', () =
   });
 
   it('when one is SIGKILLed mid-run, the other takes its partitions with their state; tables stay exact', async () => {
-    const topic = await createTopic();
-    const group = uniqueName('g');
-    const database = uniqueName('sl_so_kill');
-    const file = configFileFor(topic, database, group);
-    const a = startInstance(file);
-    const b = startInstance(file);
-    await until(
-      'both instances to hold 2 partitions',
-      () => a.assigned().length === 2 && b.assigned().length === 2,
-      60_000,
-    );
+    // both joined before any data: each must do a share of the work
+    const { topic, group, database, a, b } = await startPair('sl_so_kill');
     const producing = produceInput(topic);
     // kill A once it has checkpointed (and committed) both its partitions, at a seeded moment after
     await until('A to commit its partitions', () => committedAbove(topic, group, a.assigned()), 60_000);
