@@ -128,6 +128,8 @@ async function main(): Promise<void> {
   const mem = line.startsWith('{')
     ? (JSON.parse(line) as {
         openRss: number;
+        openHeap: number;
+        openExternal: number;
         peak: number;
         hwm: number | null;
         seconds: number;
@@ -159,6 +161,8 @@ async function main(): Promise<void> {
         'MiB',
         '≤ 1024 MiB',
       ),
+      single('JS heap used then (live and not yet collected)', mem.openHeap, 'MiB'),
+      single('external memory then (read buffers)', mem.openExternal, 'MiB'),
       single('peak RSS incl. firing all rows (VmHWM)', mem.hwm ?? mem.peak, 'MiB'),
       single(
         `events/s with ${mem.groups} open keys (to the last event)`,
@@ -209,6 +213,8 @@ async function openKeysChild(): Promise<void> {
   };
   const sampler = sampleRss(20);
   let openRss = 0;
+  let openHeap = 0;
+  let openExternal = 0;
   let seen = 0;
   const sink = new CountingSink();
   let openAt = 0n;
@@ -218,7 +224,10 @@ async function openKeysChild(): Promise<void> {
     await runPipeline(cfg, new FileSource(fileSourceSchema.parse(cfg.source)), sink, (stats) => {
       seen = stats.accepted;
       if (seen === OPEN_KEYS) {
-        openRss = process.memoryUsage().rss / 1024 / 1024;
+        const mem = process.memoryUsage();
+        openRss = mem.rss / 1024 / 1024;
+        openHeap = mem.heapUsed / 1024 / 1024;
+        openExternal = mem.external / 1024 / 1024;
         openAt = process.hrtime.bigint();
       }
     });
@@ -231,7 +240,7 @@ async function openKeysChild(): Promise<void> {
   const peak = sampler.stop();
   const fireSeconds = Number(process.hrtime.bigint() - openAt) / 1e9;
   process.stdout.write(
-    `${JSON.stringify({ openRss, peak, hwm: peakRssMiB(), seconds: Number(openAt - t0) / 1e9, fireSeconds, rows: sink.rows, leaseLost, groups: OPEN_KEYS })}\n`,
+    `${JSON.stringify({ openRss, openHeap, openExternal, peak, hwm: peakRssMiB(), seconds: Number(openAt - t0) / 1e9, fireSeconds, rows: sink.rows, leaseLost, groups: OPEN_KEYS })}\n`,
   );
 }
 

@@ -31,7 +31,10 @@ export class FileSource implements Source {
 
   async start(positions?: Positions): Promise<void> {
     this.positions = positions ?? {};
-    const stream = createReadStream(this.cfg.path, { highWaterMark: 1 << 20 });
+    // 64 KiB reads: records are views into the chunk, so a chunk lives as long as its batch. With
+    // 1 MiB chunks they outlived young-generation collections and were freed only by a full GC,
+    // which a heap of a million open window groups makes rare: 180 MB of dead chunks sat in RSS.
+    const stream = createReadStream(this.cfg.path, { highWaterMark: 1 << 16 });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', (err) =>

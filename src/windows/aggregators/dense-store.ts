@@ -98,5 +98,8 @@ export class DenseStore {
 }
 
 const EMPTY: number[] = [];
-/** First allocation: room for a few buckets (one group in one pane often sees one or two values). */
-const MIN_LENGTH = 8;
+/**
+ * First allocation: two buckets. One group in one pane often sees one or two values, and with a
+ * million groups open every slot costs 8 MB; doubling from here costs a copy or two for busy ones.
+ */
+const MIN_LENGTH = 2;

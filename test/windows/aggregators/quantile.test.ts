@@ -63,9 +63,9 @@ describe('quantile (DDSketch)', () => {
     const data = Array.from({ length: 100_000 }, () => Math.pow(10, -30 + 33 * rand()));
     let whole = agg.create();
     for (const x of data) whole = agg.add(whole, x);
-    expect(whole.pos.maxIndex - whole.pos.minIndex + 1).toBe(MAX_BUCKETS);
-    expect(whole.pos.counts.length).toBeLessThanOrEqual(MAX_BUCKETS);
-    expect(whole.pos.total).toBe(data.length);
+    expect(whole.maxIndex - whole.minIndex + 1).toBe(MAX_BUCKETS);
+    expect(whole.counts.length).toBeLessThanOrEqual(MAX_BUCKETS);
+    expect(whole.total).toBe(data.length);
     const exact = exactQuantile(Float64Array.from(data).sort(), 0.99);
     expect(Math.abs(agg.result(whole)! - exact)).toBeLessThanOrEqual(0.005 * exact);
 
@@ -128,7 +128,7 @@ describe('quantile read across several sketches (hopping panes)', () => {
         return s;
       });
       const merged = parts.reduce((acc, s) => agg.merge(acc, s), agg.create());
-      expect(merged.pos.maxIndex - merged.pos.minIndex + 1).toBe(MAX_BUCKETS);
+      expect(merged.maxIndex - merged.minIndex + 1).toBe(MAX_BUCKETS);
       expect(agg.mergedResult(parts, parts.length)).toBe(agg.result(merged));
     }
   });
