@@ -11,7 +11,7 @@ import type { Row, Sink, TableSpec } from '../sinks/sink.js';
 import type { CheckpointStore } from '../state/checkpoint-store.js';
 import { LeaseKeeper } from '../state/lease-keeper.js';
 import {
-  createWindow,
+  createWindows,
   windowTableSpec,
   WatermarkTracker,
   type WindowOperator,
@@ -166,10 +166,11 @@ export class Pipeline {
 
   private newWindows(): RunningWindow[] {
     const { config } = this.parts;
-    return config.windows.map((w) => {
-      const { spec, operator } = createWindow(config.pipeline, w);
-      return { spec, operator, table: windowTableSpec(spec, config.schema) };
-    });
+    return createWindows(config.pipeline, config.windows).map(({ spec, operator }) => ({
+      spec,
+      operator,
+      table: windowTableSpec(spec, config.schema),
+    }));
   }
 
   /** Tables this pipeline writes. */
@@ -580,7 +581,7 @@ export class Pipeline {
   private async restoreTask(task: Task, cp: WindowCheckpoint): Promise<void> {
     for (const w of task.windows) {
       const state = cp.windows[w.spec.name];
-      if (state !== undefined) w.operator.restore(state);
+      if (state !== undefined) w.operator.restore(state, cp.windows);
     }
     task.restored = cp.positions;
     Object.assign(this.positions, cp.positions);

@@ -1,4 +1,5 @@
 import type { WindowConfig } from '../core/config/index.js';
+import { PaneStore, paneShareKey, paneSize } from './pane-store.js';
 import { SessionWindow } from './session-window.js';
 import { SlicedWindow } from './sliced-window.js';
 import type { WindowOperator } from './window-operator.js';
@@ -31,4 +32,27 @@ export function createWindow(
 ): { spec: WindowSpec; operator: WindowOperator } {
   const spec = compileWindow(pipeline, config);
   return { spec, operator: createWindowOperator(spec) };
+}
+
+/**
+ * A pipeline's windows, in config order. Sliced windows with interchangeable panes (same slide,
+ * group-by, aggregates and allowed lateness; see {@link paneShareKey}) share one pane store, so
+ * an event updates those aggregates once however many such windows there are.
+ */
+export function createWindows(
+  pipeline: string,
+  configs: readonly WindowConfig[],
+): { spec: WindowSpec; operator: WindowOperator }[] {
+  const stores = new Map<string, PaneStore>();
+  return configs.map((config) => {
+    const spec = compileWindow(pipeline, config);
+    const key = paneShareKey(spec);
+    if (key === null) return { spec, operator: createWindowOperator(spec) };
+    let store = stores.get(key);
+    if (store === undefined) {
+      store = new PaneStore(spec, paneSize(spec)!);
+      stores.set(key, store);
+    }
+    return { spec, operator: new SlicedWindow(spec, store) };
+  });
 }

@@ -1,11 +1,9 @@
-import type { Event, FieldValue } from '../core/event.js';
+import type { Event } from '../core/event.js';
 import type { Row } from '../sinks/sink.js';
 import type { Json } from './aggregator.js';
+import { PaneStore, type PaneGroup, type PanesJson } from './pane-store.js';
 import type { AddOutcome, WindowOperator } from './window-operator.js';
-import { addToStates, createGroup, mergedWindowRow, type WindowSpec } from './window-spec.js';
-
-/** A group in one pane: its aggregate states, then its group-by values (see `createGroup`). */
-type PaneGroup = unknown[];
+import { mergedWindowRow, type WindowSpec } from './window-spec.js';
 
 /**
  * Tumbling and hopping windows over panes of `slide` ms: each event updates one pane, and a window
@@ -15,12 +13,19 @@ type PaneGroup = unknown[];
  * A window fires once the watermark reaches its end. Until `end + allowedLateness` a late event
  * updates it and it is re-emitted with the next version; `emit: update` also emits changed open
  * windows every `interval` of event time.
+ *
+ * The panes live in a {@link PaneStore}, which windows with interchangeable panes share (see
+ * `createWindows`): then one of them writes the panes to checkpoints and the others write `null`.
  */
 export class SlicedWindow implements WindowOperator {
   readonly name: string;
   private readonly size: number;
   private readonly slide: number;
-  private readonly panes = new Map<number, Map<string, PaneGroup>>();
+  private readonly store: PaneStore;
+  /** This window's index among the store's sharers. */
+  private readonly sharer: number;
+  /** The store's panes (start → group key → group). */
+  private readonly panes: Map<number, Map<string, PaneGroup>>;
   /** Every window ending at or before this has fired. */
   private firedUpTo = Number.NEGATIVE_INFINITY;
   /** Last emitted version per window start and group, kept while the window can still change. */
@@ -31,13 +36,14 @@ export class SlicedWindow implements WindowOperator {
   private lastEarlyEmit = Number.NEGATIVE_INFINITY;
   private lastPurgeBoundary = Number.NaN;
   private nextDeadline = Number.POSITIVE_INFINITY;
-  /** The pane `add` used last and its groups (cleared whenever panes are dropped). */
-  private lastPane = Number.NaN;
-  private lastGroups: Map<string, PaneGroup> | undefined = undefined;
   /** A group's pane states while its row is built (reused). */
   private readonly paneStates: unknown[][] = [];
 
-  constructor(private readonly spec: WindowSpec) {
+  /** `store`: panes shared with other windows (same slide, group-by, aggregates and lateness). */
+  constructor(
+    private readonly spec: WindowSpec,
+    store?: PaneStore,
+  ) {
     const cfg = spec.config;
     if (cfg.type !== 'tumbling' && cfg.type !== 'hopping')
       throw new Error(`SlicedWindow cannot run a ${cfg.type} window`);
@@ -45,16 +51,20 @@ export class SlicedWindow implements WindowOperator {
     this.size = cfg.size;
     this.slide = cfg.type === 'hopping' ? cfg.slide : cfg.size;
     this.updateInterval = cfg.emit.mode === 'update' ? (cfg.emit.interval ?? 0) : 0;
+    this.store = store ?? new PaneStore(spec, this.slide);
+    if (this.store.slide !== this.slide)
+      throw new Error(`window "${spec.name}": pane store of another slide`);
+    this.sharer = this.store.join(this.size);
+    this.panes = this.store.panes;
   }
 
   get deadline(): number {
     return this.nextDeadline;
   }
 
+  /** Groups open in the panes this window reads (shared panes count for each sharer). */
   get openWindows(): number {
-    let n = 0;
-    for (const groups of this.panes.values()) n += groups.size;
-    return n;
+    return this.store.groups;
   }
 
   add(event: Event, watermark: number): AddOutcome {
@@ -64,20 +74,7 @@ export class SlicedWindow implements WindowOperator {
     if (lastEnd + this.spec.allowedLateness <= watermark) {
       return { accepted: false, windowStart: pane, windowEnd: lastEnd, lateByMs: watermark - ts };
     }
-    let groups = pane === this.lastPane ? this.lastGroups : this.panes.get(pane);
-    if (groups === undefined) {
-      groups = new Map();
-      this.panes.set(pane, groups);
-    }
-    this.lastPane = pane;
-    this.lastGroups = groups;
-    const key = this.spec.groupKey(event);
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = createGroup(this.spec, event);
-      groups.set(key, group);
-    }
-    addToStates(this.spec.columns, group, event);
+    const key = this.store.add(this.sharer, event, pane);
     if (pane + this.slide <= this.firedUpTo) {
       this.markDirty(pane, key); // a fired window changed: re-emit at once
       this.nextDeadline = Number.NEGATIVE_INFINITY;
@@ -133,15 +130,10 @@ export class SlicedWindow implements WindowOperator {
   }
 
   snapshot(): Json {
-    const panes: Json[] = [];
-    for (const [start, groups] of this.panes) {
-      const gs: Json[] = [];
-      for (const [key, g] of groups)
-        gs.push([key, this.groupValues(g), this.spec.columns.map((c, i) => c.agg.toJSON(g[i]))]);
-      panes.push([start, gs]);
-    }
     return {
-      panes,
+      // a sharer other than the first leaves the panes to it and names it
+      panes: this.sharer === 0 ? (this.store.toJSON() as Json) : null,
+      ...(this.sharer === 0 ? {} : { panesIn: this.store.ownerName }),
       firedUpTo: finite(this.firedUpTo),
       lastEarlyEmit: finite(this.lastEarlyEmit),
       versions: this.versionEntries(),
@@ -149,23 +141,18 @@ export class SlicedWindow implements WindowOperator {
     };
   }
 
-  restore(state: Json): void {
+  restore(state: Json, checkpoint?: Readonly<Record<string, Json>>): void {
     const s = state as {
-      panes: [number, [string, FieldValue[], Json[]][]][];
+      panes: PanesJson | null;
+      panesIn?: string;
       firedUpTo: number | null;
       lastEarlyEmit: number | null;
       versions: [string, number][];
       dirty: [number, string[]][];
     };
-    this.panes.clear();
-    this.lastPane = Number.NaN;
-    this.lastGroups = undefined;
-    for (const [start, gs] of s.panes) {
-      const groups = new Map<string, PaneGroup>();
-      for (const [key, values, states] of gs)
-        groups.set(key, [...states.map((j, i) => this.spec.columns[i]!.agg.fromJSON(j)), ...values]);
-      this.panes.set(start, groups);
-    }
+    // panes another window wrote: found there even if that window is no longer configured
+    const panes = s.panes ?? (s.panesIn === undefined ? null : panesOf(checkpoint?.[s.panesIn]));
+    if (panes !== null) this.store.restore(this.sharer, panes);
     this.firedUpTo = s.firedUpTo ?? Number.NEGATIVE_INFINITY;
     this.lastEarlyEmit = s.lastEarlyEmit ?? Number.NEGATIVE_INFINITY;
     this.versions.clear();
@@ -246,11 +233,6 @@ export class SlicedWindow implements WindowOperator {
     if (versions.size === 0) this.versions.delete(start);
   }
 
-  /** A group's group-by values, as a checkpoint holds them. */
-  private groupValues(group: PaneGroup): Json[] {
-    return group.slice(this.spec.columns.length) as Json[];
-  }
-
   private versionsOf(start: number): Map<string, number> {
     let versions = this.versions.get(start);
     if (versions === undefined) {
@@ -286,16 +268,16 @@ export class SlicedWindow implements WindowOperator {
     if (boundary === this.lastPurgeBoundary) return;
     this.lastPurgeBoundary = boundary;
     const lateness = this.spec.allowedLateness;
-    for (const pane of this.panes.keys()) {
-      if (pane + this.size + lateness <= watermark && pane + this.size <= this.firedUpTo)
-        this.panes.delete(pane);
-    }
-    this.lastPane = Number.NaN;
-    this.lastGroups = undefined;
+    // a pane p is done with once p + size + lateness <= watermark and p + size <= firedUpTo
+    this.store.release(this.sharer, Math.min(watermark - lateness, this.firedUpTo) - this.size);
     for (const start of this.versions.keys()) {
       if (start + this.size + lateness <= watermark) this.versions.delete(start);
     }
   }
+}
+
+function panesOf(state: Json | undefined): PanesJson | null {
+  return ((state as { panes?: PanesJson | null } | undefined)?.panes ?? null) as PanesJson | null;
 }
 
 function finite(x: number): number | null {

@@ -28,5 +28,6 @@ export interface WindowOperator {
   /** Windows still open (for memory metrics). */
   readonly openWindows: number;
   snapshot(): Json;
-  restore(state: Json): void;
+  /** Restores a snapshot; `checkpoint` holds every window's snapshot from the same checkpoint. */
+  restore(state: Json, checkpoint?: Readonly<Record<string, Json>>): void;
 }
