@@ -92,7 +92,13 @@ interface Task {
   restored: Positions;
 }
 
-/** Pending rows beyond this force a sink write before more input is read (bounded memory). */
+/**
+ * Pending rows at which a sink write starts in the background, while input goes on being read
+ * (so the sink's work overlaps ours instead of following it). Large enough that ClickHouse gets
+ * few, large inserts (every insert is a new part to merge).
+ */
+const WRITE_BEHIND_ROWS = 20_000;
+/** Pending rows beyond this, with a write still running, wait for it (bounded memory). */
 const MAX_PENDING_ROWS = 100_000;
 
 /**
@@ -124,6 +130,8 @@ export class Pipeline {
   private readonly positions: Positions = {};
   private pending = new Map<string, Row[]>();
   private pendingCount = 0;
+  /** The background write started by {@link writeBehind}, until a flush waits for it. */
+  private writing: Promise<void> | null = null;
   private readonly stopper = new AbortController();
   private readonly checkpointName: string;
   private readonly owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -235,7 +243,7 @@ export class Pipeline {
         this.process(batch);
         this.parts.onBatch?.(this.stats);
         if (this.crashed) break;
-        if (this.pendingCount >= MAX_PENDING_ROWS) await this.flushRows();
+        if (this.pendingCount >= WRITE_BEHIND_ROWS) await this.writeBehind();
         if (this.now() - this.lastCheckpointAt >= config.checkpoint.interval) await this.checkpoint();
       }
       if (ended) {
@@ -245,6 +253,7 @@ export class Pipeline {
       }
       if (!this.crashed) await this.checkpoint();
     } finally {
+      await this.writing?.catch(() => undefined);
       for (const task of this.tasks.values()) await task.keeper.stop().catch(() => undefined);
       await source.close().catch(() => undefined);
       for (const stage of this.stages) await stage.close?.().catch(() => undefined);
@@ -475,9 +484,37 @@ export class Pipeline {
     }
   }
 
-  /** Writes pending rows; waits and retries while the sink is down (back-pressure, not loss). */
+  /**
+   * Starts writing the pending rows in the background, unless a write is running: then input
+   * goes on until MAX_PENDING_ROWS, where it waits for that write (back-pressure while the sink
+   * is slow or down). A failure surfaces at the next flush; the checkpoint flushes first, so
+   * offsets are still committed only after every row they depend on is written.
+   */
+  private async writeBehind(): Promise<void> {
+    if (this.writing !== null) {
+      if (this.pendingCount < MAX_PENDING_ROWS) return;
+      await this.settleWrite();
+    }
+    const writing = this.writeRows(this.takeRows());
+    writing.catch(() => undefined); // awaited (and its error thrown) by the next flush
+    this.writing = writing;
+  }
+
+  /** Waits for the background write, if any; throws its error. */
+  private async settleWrite(): Promise<void> {
+    const writing = this.writing;
+    this.writing = null;
+    await writing;
+  }
+
+  /** Writes every pending row; waits and retries while the sink is down (back-pressure, not loss). */
   private async flushRows(): Promise<void> {
-    const { sink, metrics, config } = this.parts;
+    await this.settleWrite();
+    await this.writeRows(this.takeRows());
+  }
+
+  /** The pending rows by table, the stages' included; pending is empty after. */
+  private takeRows(): Map<string, Row[]> {
     for (const stage of this.stages) {
       for (const [table, rows] of stage.drainRows()) {
         if (rows.length === 0) continue;
@@ -487,7 +524,15 @@ export class Pipeline {
         this.parts.onRows?.(table, rows);
       }
     }
-    for (const [table, rows] of this.pending) {
+    const rows = this.pending;
+    this.pending = new Map();
+    this.pendingCount = 0;
+    return rows;
+  }
+
+  private async writeRows(tables: Map<string, Row[]>): Promise<void> {
+    const { sink, metrics, config } = this.parts;
+    for (const [table, rows] of tables) {
       if (rows.length === 0) continue;
       const end = metrics.sinkWrite.startTimer({ pipeline: config.pipeline, sink: sink.kind });
       await this.untilDone(
@@ -498,8 +543,6 @@ export class Pipeline {
       end();
       this.stats.rowsWritten += rows.length;
     }
-    this.pending = new Map();
-    this.pendingCount = 0;
   }
 
   /** Rows, dead letters, then the state checkpoints, then the source commit: in this order only. */

@@ -3,14 +3,15 @@ import type { KafkaSourceConfig } from '../../core/config/index.js';
 import { StreamlearnError } from '../../core/errors.js';
 import type { Positions, RecordBatch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
-import { sleep } from '../../core/retry.js';
 import type { PartitionListener, Source } from '../source.js';
 import { createKafka, ensureTopic, readToEnd } from './kafka-client.js';
 
 /** Batches buffered between the consumer and the pipeline; beyond it the consumer waits. */
-const MAX_QUEUED_BATCHES = 4;
+const MAX_QUEUED_BATCHES = 8;
 /** How often `next()` returns an empty batch while nothing arrives, so idle time is noticed. */
 const HEARTBEAT_MS = 500;
+/** How often a consumer waiting for queue space heartbeats (kafkajs sends one when it is due). */
+const FULL_QUEUE_CHECK_MS = 200;
 
 /**
  * Kafka through a kafkajs consumer group with manual commits. The consumer's `eachBatch` hands
@@ -24,6 +25,8 @@ export class KafkaSource implements Source {
   private consumer: Consumer | null = null;
   private readonly queue: RecordBatch[] = [];
   private wake: (() => void) | null = null;
+  /** Wakes the consumer waiting for queue space, as soon as `next()` takes a batch. */
+  private spaceFreed: (() => void) | null = null;
   private closed = false;
   private paused = false;
   private lastDataAt = Date.now();
@@ -98,7 +101,7 @@ export class KafkaSource implements Source {
             !isStale() &&
             !this.closed
           ) {
-            await sleep(200);
+            await this.untilSpace();
             await heartbeat();
           }
         },
@@ -112,10 +115,30 @@ export class KafkaSource implements Source {
     }
   }
 
+  /**
+   * Resolves when `next()` takes a batch, or after FULL_QUEUE_CHECK_MS. Waking at once (not on a
+   * polling tick) keeps the next fetch in flight while the pipeline works through the queue.
+   */
+  private untilSpace(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, FULL_QUEUE_CHECK_MS);
+      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+      function done(): void {
+        clearTimeout(timer);
+        if (self.spaceFreed === done) self.spaceFreed = null;
+        resolve();
+      }
+      this.spaceFreed = done;
+    });
+  }
+
   async next(): Promise<RecordBatch | null> {
     for (;;) {
       const batch = this.queue.shift();
-      if (batch) return batch;
+      if (batch) {
+        this.spaceFreed?.();
+        return batch;
+      }
       if (this.closed) return null;
       if (
         this.cfg.stopWhenIdleMs > 0 &&
@@ -184,6 +207,7 @@ export class KafkaSource implements Source {
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
+    this.spaceFreed?.();
     await this.consumer
       ?.disconnect()
       .catch((err: unknown) => this.logger?.warn({ err }, 'kafka consumer disconnect failed'));
