@@ -144,8 +144,12 @@ export class PaneStore {
       const from = this.restoredFrom.get(start);
       if (from !== undefined && from >= size) continue;
       const groups = new Map<string, PaneGroup>();
-      for (const [key, values, states] of gs)
-        groups.set(key, [...states.map((j, i) => columns[i]!.agg.fromJSON(j)), ...values]);
+      // keys are derived from the values: a checkpoint of an older key scheme restores to today's
+      for (const [, values, states] of gs)
+        groups.set(this.spec.keyOfValues(values), [
+          ...states.map((j, i) => columns[i]!.agg.fromJSON(j)),
+          ...values,
+        ]);
       this.panes.set(start, groups);
       this.restoredFrom.set(start, size);
     }

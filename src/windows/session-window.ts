@@ -168,8 +168,9 @@ export class SessionWindow implements WindowOperator {
     this.groups.clear();
     this.earliestDirtyEnd = Number.POSITIVE_INFINITY;
     this.earliestPurge = Number.POSITIVE_INFINITY;
-    for (const [key, values, sessions] of s.groups) {
-      this.groups.set(key, {
+    // keys are derived from the values: a checkpoint of an older key scheme restores to today's
+    for (const [, values, sessions] of s.groups) {
+      this.groups.set(this.spec.keyOfValues(values), {
         values,
         sessions: sessions.map(([start, end, emitted, retract, dirty, states]) => {
           if (dirty && end < this.earliestDirtyEnd) this.earliestDirtyEnd = end;

@@ -23,8 +23,10 @@ export interface WindowSpec {
   groupBy: string[];
   columns: AggregateColumn[];
   allowedLateness: number;
-  /** Group key of an event: '' without group-by, the value's text for one field, joined otherwise. */
+  /** Group key of an event (see {@link groupKeyOf}): '' without group-by. */
   groupKey(event: Event): string;
+  /** The same key from a group's values, in group-by order (checkpoints are re-keyed with it). */
+  keyOfValues(values: readonly (FieldValue | undefined)[]): string;
 }
 
 /** Output column name of an aggregate: `as`, or a readable default such as `sum_amount`, `p95_latency`. */
@@ -40,7 +42,6 @@ export function windowTableName(window: string): string {
   return `w_${window}`;
 }
 
-const GROUP_SEPARATOR = '\u0001';
 const RESERVED = new Set(['pipeline', 'window', 'start', 'end', 'version', 'retracted']);
 
 export function compileWindow(pipeline: string, config: WindowConfig): WindowSpec {
@@ -68,12 +69,14 @@ export function compileWindow(pipeline: string, config: WindowConfig): WindowSpe
     names.add(c);
   }
   const groupBy = config.groupBy;
+  const keyOfValues = (values: readonly (FieldValue | undefined)[]): string =>
+    values.length === 1 ? valueKey(values[0]) : values.map(partKey).join(PART_SEPARATOR);
   const groupKey =
     groupBy.length === 0
       ? () => ''
       : groupBy.length === 1
-        ? (e: Event) => String(e[groupBy[0]!])
-        : (e: Event) => groupBy.map((g) => String(e[g])).join(GROUP_SEPARATOR);
+        ? (e: Event) => valueKey(e[groupBy[0]!])
+        : (e: Event) => groupBy.map((g) => partKey(e[g])).join(PART_SEPARATOR);
   return {
     pipeline,
     config,
@@ -83,7 +86,34 @@ export function compileWindow(pipeline: string, config: WindowConfig): WindowSpe
     columns,
     allowedLateness: config.allowedLateness,
     groupKey,
+    keyOfValues,
   };
+}
+
+/*
+ * Group keys are one-to-one with group values, so two groups never share a key (and a row):
+ * a string is its own key, except that one starting with NUL gets another NUL in front; null (or
+ * absent) is a lone NUL, which no string's key is; numbers and booleans are their text (a field
+ * has one type, so they never meet strings). With several fields, each part's separator and
+ * escape characters are escaped and the parts joined by the separator. Keys of strings and
+ * numbers are the text they always were, so checkpoints written before keep their keys.
+ */
+const NULL_KEY = '\u0000';
+const PART_SEPARATOR = '\u0001';
+const PART_ESCAPE = '\u0002';
+// eslint-disable-next-line no-control-regex -- the separator and escape are control characters
+const NEEDS_ESCAPE = /[\u0001\u0002]/;
+// eslint-disable-next-line no-control-regex
+const ESCAPED = /[\u0001\u0002]/g;
+
+function valueKey(v: FieldValue | undefined): string {
+  if (typeof v === 'string') return v.charCodeAt(0) === 0 ? NULL_KEY + v : v;
+  return v === null || v === undefined ? NULL_KEY : String(v);
+}
+
+function partKey(v: FieldValue | undefined): string {
+  const key = valueKey(v);
+  return NEEDS_ESCAPE.test(key) ? key.replace(ESCAPED, (c) => PART_ESCAPE + c) : key;
 }
 
 const FIELD_COLUMN: Record<string, ColumnType> = {
