@@ -62,6 +62,19 @@ export function distinct(
   const maxSparse = Math.max(4, m >> 3);
   /** Rank histogram for `result`, reused (one result at a time; nothing escapes it). */
   const scratch = new Float64Array(q + 2);
+  /**
+   * σ of the untouched share by the number of touched registers, up to a sparse sketch's most
+   * (NaN: not computed yet). σ near 1 takes ~30 squarings, and emitting a window's groups, most
+   * of them sparse, asks for the same few values over and over.
+   */
+  const sigmaByTouched = new Float64Array(maxSparse + 1).fill(Number.NaN);
+  const estimateOf = (histogram: Float64Array): number => {
+    const touched = m - histogram[0]!;
+    if (touched > maxSparse) return estimate(histogram, m, q, sigma(histogram[0]! / m));
+    let s = sigmaByTouched[touched]!;
+    if (s !== s) s = sigmaByTouched[touched] = sigma(histogram[0]! / m); // NaN: first time
+    return estimate(histogram, m, q, s);
+  };
 
   /** Raises register `index` to `rank` (if higher), in whichever form the sketch is. */
   const update = (state: HllState, index: number, rank: number): void => {
@@ -129,7 +142,7 @@ export function distinct(
       }
       for (let j = 0; j < m; j++) histogram[union[j]!]!++;
       union.fill(0);
-      return estimate(histogram, m, q);
+      return estimateOf(histogram);
     }
     const list = (touched ??= new Uint32Array(m));
     let used = 0;
@@ -147,7 +160,7 @@ export function distinct(
       histogram[union[list[t]!]!]!++;
       union[list[t]!] = 0;
     }
-    return estimate(histogram, m, q);
+    return estimateOf(histogram);
   };
 
   const toDense = (state: HllState): Uint8Array => {
@@ -197,7 +210,7 @@ export function distinct(
         histogram[0] = m - state.size;
         for (let i = 0; i < state.size; i++) histogram[state.sparse![i]! & 63]!++;
       }
-      return estimate(histogram, m, q);
+      return estimateOf(histogram);
     },
     mergedResult,
     // Two forms, as in memory: sparse entries (`s`, a few bytes for a small group, so checkpoints of
@@ -258,10 +271,11 @@ export function distinct(
  * the harmonic mean of the registers (given as their histogram of ranks), corrected at both ends with σ (registers still 0 — the
  * linear-counting regime) and τ (registers at the maximum rank q + 1).
  */
-function estimate(histogram: Float64Array, m: number, q: number): number {
+/** Ertl's estimate from the rank histogram; `sigmaOfZeros` is σ(histogram[0] / m). */
+function estimate(histogram: Float64Array, m: number, q: number, sigmaOfZeros: number): number {
   let z = m * tau((m - histogram[q + 1]!) / m);
   for (let k = q; k >= 1; k--) z = 0.5 * (z + histogram[k]!);
-  z += m * sigma(histogram[0]! / m);
+  z += m * sigmaOfZeros;
   return Math.round((ALPHA_INF * m * m) / z);
 }
 
