@@ -25,6 +25,8 @@ export interface DeadLetterOutput {
   readonly kind: string;
   add(letter: DeadLetter): void;
   flush(): Promise<void>;
+  /** About how many bytes `add` has buffered since the last flush (the runtime flushes early past a bound). */
+  readonly pendingBytes: number;
   /** Letters added since start, by reason (for metrics and tests). */
   readonly counts: Map<string, number>;
   close(): Promise<void>;
@@ -69,12 +71,15 @@ export class FileDeadLetterOutput implements DeadLetterOutput {
   readonly kind = 'file';
   readonly counts = new Map<string, number>();
   private pending: string[] = [];
+  pendingBytes = 0;
   private handle: Promise<FileHandle> | null = null;
 
   constructor(private readonly path: string) {}
 
   add(letter: DeadLetter): void {
-    this.pending.push(JSON.stringify(deadLetterToJSON(letter)));
+    const line = JSON.stringify(deadLetterToJSON(letter));
+    this.pending.push(line);
+    this.pendingBytes += line.length + 1;
     this.counts.set(letter.reason, (this.counts.get(letter.reason) ?? 0) + 1);
   }
 
@@ -82,6 +87,7 @@ export class FileDeadLetterOutput implements DeadLetterOutput {
     if (this.pending.length === 0) return;
     const lines = this.pending.join('\n') + '\n';
     this.pending = [];
+    this.pendingBytes = 0;
     const fh = await this.file();
     await fh.appendFile(lines, 'utf8');
     await fh.sync();
@@ -107,6 +113,8 @@ export class MemoryDeadLetterOutput implements DeadLetterOutput {
   readonly kind = 'memory';
   readonly counts = new Map<string, number>();
   readonly letters: DeadLetter[] = [];
+  /** Kept for tests, never flushed: nothing counts as pending. */
+  readonly pendingBytes = 0;
   add(letter: DeadLetter): void {
     this.letters.push(letter);
     this.counts.set(letter.reason, (this.counts.get(letter.reason) ?? 0) + 1);

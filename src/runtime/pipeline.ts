@@ -100,6 +100,12 @@ interface Task {
 const WRITE_BEHIND_ROWS = 20_000;
 /** Pending rows beyond this, with a write still running, wait for it (bounded memory). */
 const MAX_PENDING_ROWS = 100_000;
+/**
+ * Dead letters buffered beyond this many bytes are flushed before more input is read, so a flood
+ * of bad input between checkpoints cannot fill memory. (Flushing ahead of the checkpoint keeps
+ * them at least once: a restart from the previous checkpoint may write some again, as before.)
+ */
+const MAX_PENDING_DEAD_LETTER_BYTES = 8 << 20;
 
 /**
  * The runtime of one pipeline: source → decode → windows → sink, with dead letters, watermarks
@@ -244,6 +250,8 @@ export class Pipeline {
         this.parts.onBatch?.(this.stats);
         if (this.crashed) break;
         if (this.pendingCount >= WRITE_BEHIND_ROWS) await this.writeBehind();
+        if (this.parts.deadLetter.pendingBytes >= MAX_PENDING_DEAD_LETTER_BYTES)
+          await this.untilDone('sink', () => this.parts.deadLetter.flush());
         if (this.now() - this.lastCheckpointAt >= config.checkpoint.interval) await this.checkpoint();
       }
       if (ended) {

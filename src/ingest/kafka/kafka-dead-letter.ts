@@ -26,6 +26,7 @@ export class KafkaDeadLetterOutput implements DeadLetterOutput {
   readonly kind = 'kafka';
   readonly counts = new Map<string, number>();
   private pending: Message[] = [];
+  pendingBytes = 0;
   private producer: Producer | null = null;
   /** The topic's `max.message.bytes` (known after connecting): the most bytes one send may carry. */
   private sendLimit = 0;
@@ -46,11 +47,13 @@ export class KafkaDeadLetterOutput implements DeadLetterOutput {
       'source-offset': letter.offset,
     };
     if (letter.extra) headers.extra = JSON.stringify(letter.extra);
-    this.pending.push({
+    const message: Message = {
       key: letter.key ? Buffer.from(letter.key) : null,
       value: letter.value ? keptValue(letter.value, this.maxValueBytes, headers) : null,
       headers,
-    });
+    };
+    this.pending.push(message);
+    this.pendingBytes += sizeOf(message);
   }
 
   async flush(): Promise<void> {
@@ -60,7 +63,9 @@ export class KafkaDeadLetterOutput implements DeadLetterOutput {
         const messages = this.nextSend();
         await producer.send({ topic: this.topic, messages, acks: -1 });
         this.pending = this.pending.slice(messages.length); // what was sent is never sent again
+        for (const m of messages) this.pendingBytes -= sizeOf(m);
       }
+      this.pendingBytes = 0; // exact again (a value cut to fit a send had shrunk on the way)
     } catch (err) {
       throw new StreamlearnError(
         'SL_ERR_SINK',
