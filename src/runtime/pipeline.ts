@@ -249,7 +249,7 @@ export class Pipeline {
         this.process(batch);
         this.parts.onBatch?.(this.stats);
         if (this.crashed) break;
-        if (this.pendingCount >= WRITE_BEHIND_ROWS) await this.writeBehind();
+        if (this.rowsPending() >= WRITE_BEHIND_ROWS) await this.writeBehind();
         if (this.parts.deadLetter.pendingBytes >= MAX_PENDING_DEAD_LETTER_BYTES)
           await this.untilDone('sink', () => this.parts.deadLetter.flush());
         if (this.now() - this.lastCheckpointAt >= config.checkpoint.interval) await this.checkpoint();
@@ -500,12 +500,19 @@ export class Pipeline {
    */
   private async writeBehind(): Promise<void> {
     if (this.writing !== null) {
-      if (this.pendingCount < MAX_PENDING_ROWS) return;
+      if (this.rowsPending() < MAX_PENDING_ROWS) return;
       await this.settleWrite();
     }
     const writing = this.writeRows(this.takeRows());
     writing.catch(() => undefined); // awaited (and its error thrown) by the next flush
     this.writing = writing;
+  }
+
+  /** Rows waiting for the sink: the windows' and the stages' (predictions can be one per event). */
+  private rowsPending(): number {
+    let n = this.pendingCount;
+    for (const stage of this.stages) n += stage.pendingRows ?? 0;
+    return n;
   }
 
   /** Waits for the background write, if any; throws its error. */

@@ -33,6 +33,8 @@ export interface Stage {
   onWatermark?(watermark: number): void;
   /** Rows produced since the last call, by table; the runtime writes them durably before committing. */
   drainRows(): Map<string, Row[]>;
+  /** How many rows `drainRows` would return now (so the runtime writes early past a bound). */
+  readonly pendingRows?: number;
   /** State for the pipeline checkpoint. */
   snapshot(): Json;
   /** Restores `snapshot()`'s state; the runtime awaits a returned promise before feeding events. */

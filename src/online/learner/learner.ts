@@ -308,6 +308,10 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
     if (watermark === Number.POSITIVE_INFINITY && this.lastTs !== null) this.emitRow(this.lastTs);
   }
 
+  get pendingRows(): number {
+    return this.metricRows.length + this.predictionRows.length;
+  }
+
   drainRows(): Map<string, Row[]> {
     const out = new Map<string, Row[]>();
     if (this.metricRows.length > 0) out.set(METRICS_TABLE, this.metricRows);
