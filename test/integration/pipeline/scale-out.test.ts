@@ -85,7 +85,8 @@ function pipelineConfig(topic: string, database: string, group: string, dir: str
 }
 
 /** The seeded stream, then one far-future event per partition so every real window fires. */
-async function produceInput(topic: string): Promise<void> {
+/** Produces the input; with `gate`, the second half waits for it. */
+async function produceInput(topic: string, gate?: Promise<void>): Promise<void> {
   const gen = new EventGenerator({
     type: 'generator',
     seed: 77,
@@ -102,6 +103,7 @@ async function produceInput(topic: string): Promise<void> {
   await producer.connect();
   let last = 0;
   for (let sent = 0; sent < EVENTS; sent += 1000) {
+    if (sent === EVENTS / 2 && gate) await gate;
     const messages = Array.from({ length: 1000 }, () => {
       const e = gen.next();
       last = e.ts;
@@ -308,13 +310,17 @@ describe('scale-out: instances in one consumer group share the partitions', () =
   it('when one is SIGKILLed mid-run, the other takes its partitions with their state; tables stay exact', async () => {
     // both joined before any data: each must do a share of the work
     const { topic, group, database, a, b } = await startPair('sl_so_kill');
-    const producing = produceInput(topic);
+    // the second half of the input comes after A's death, so every partition of A's has records
+    // left for B (which opens a partition's task, restoring its checkpoint, at its first record)
+    let openGate!: () => void;
+    const producing = produceInput(topic, new Promise<void>((resolve) => (openGate = resolve)));
     // kill A once it has checkpointed (and committed) both its partitions, at a seeded moment after
     await until('A to commit its partitions', () => committedAbove(topic, group, a.assigned()), 60_000);
     await new Promise((r) => setTimeout(r, new Random(31).int(1500)));
     const aPartitions = a.assigned();
     a.proc.kill('SIGKILL');
     await a.exited;
+    openGate();
     await producing;
     await until('B to take all 4 partitions', () => b.assigned().length === PARTITIONS, 60_000);
     await until('the group to commit every partition to its end', () => committedToEnd(topic, group), 90_000);
