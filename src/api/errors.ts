@@ -9,6 +9,7 @@ import { ERROR_CODES, StreamlearnError, type ErrorCode } from '../core/errors.js
  * is a bug and answers 500 SL_ERR_INTERNAL without details.
  */
 export function installErrorHandler(app: FastifyInstance): void {
+  const routes = routeTable(app);
   app.setErrorHandler((err: FastifyError | StreamlearnError, request, reply) => {
     if (err instanceof StreamlearnError) {
       if (err.status >= 500) request.log.warn({ err }, err.message);
@@ -23,9 +24,41 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err }, 'unhandled error');
     return send(reply, 'SL_ERR_INTERNAL', 'internal error');
   });
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, 'SL_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = routes.methodsOf(path);
+    if (allowed.length === 0) return send(reply, 'SL_ERR_NOT_FOUND', `no route ${request.method} ${path}`);
+    void reply.header('allow', allowed.join(', '));
+    return send(
+      reply,
+      'SL_ERR_METHOD_NOT_ALLOWED',
+      `${request.method} ${path}: allowed are ${allowed.join(', ')}`,
+    );
+  });
+}
+
+/**
+ * The methods each registered path takes (recorded as routes are added), so a known path asked
+ * with another method answers 405 with `allow`, not 404. Catch-all routes (`*`) are left out:
+ * they would make every unknown path look known.
+ */
+function routeTable(app: FastifyInstance): { methodsOf(path: string): string[] } {
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.url.includes('*')) return;
+    const pattern = route.url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    routes.push({ pattern: new RegExp(`^${pattern}$`), methods: [route.method].flat() });
+  });
+  return {
+    methodsOf(path) {
+      const methods = new Set<string>();
+      for (const r of routes) if (r.pattern.test(path)) for (const m of r.methods) methods.add(m);
+      return [...methods].sort();
+    },
+  };
 }
 
 /**

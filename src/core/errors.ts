@@ -36,6 +36,12 @@ export const ERROR_CODES = {
     domain: 'user',
     summary: 'The named resource does not exist.',
   },
+  SL_ERR_METHOD_NOT_ALLOWED: {
+    status: 405,
+    retriable: false,
+    domain: 'user',
+    summary: 'The path exists, but not for this method; the `allow` header lists the methods it takes.',
+  },
   SL_ERR_UNAUTHORIZED: {
     status: 401,
     retriable: false,

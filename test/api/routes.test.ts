@@ -314,6 +314,23 @@ describe('pipeline, metrics, docs, errors', () => {
     expect(res.json()).toEqual({ code: 'SL_ERR_NOT_FOUND', message: 'no route GET /v1/nothing' });
   });
 
+  it('answers a known path asked with another method 405, naming the methods it takes', async () => {
+    const a = await start();
+    const res = await a.inject({ method: 'DELETE', url: '/v1/models?x=1' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.json()).toEqual({
+      code: 'SL_ERR_METHOD_NOT_ALLOWED',
+      message: 'DELETE /v1/models: allowed are GET, HEAD',
+    });
+    // a path with parameters
+    const rollback = await a.inject({ method: 'GET', url: '/v1/models/churn/rollback' });
+    expect(rollback.statusCode).toBe(405);
+    expect(rollback.headers.allow).toBe('POST');
+    // an unknown path stays 404 whatever the method
+    expect((await a.inject({ method: 'DELETE', url: '/v1/nothing' })).statusCode).toBe(404);
+  });
+
   it('serves the dashboard and uPlot from our own package, with a CSP', async () => {
     const a = await start();
     const page = await a.inject('/');
