@@ -17,7 +17,17 @@ function config(groupBy: string[], type: 'tumbling' | 'session' = 'tumbling'): W
 
 /** Strings made of the characters the key scheme reserves, and ordinary ones. */
 const tricky = fc.oneof(
-  fc.constantFrom('null', 'undefined', '', '\u0000', '\u0000\u0000', '\u0001', '\u0002', 'a\u0001', '\u0001b'),
+  fc.constantFrom(
+    'null',
+    'undefined',
+    '',
+    '\u0000',
+    '\u0000\u0000',
+    '\u0001',
+    '\u0002',
+    'a\u0001',
+    '\u0001b',
+  ),
   fc.string({ unit: fc.constantFrom('a', 'b', '\u0000', '\u0001', '\u0002'), maxLength: 4 }),
 );
 const value: fc.Arbitrary<FieldValue> = fc.oneof(tricky, fc.constant(null));
