@@ -121,13 +121,12 @@ export class KafkaSource implements Source {
    */
   private untilSpace(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, FULL_QUEUE_CHECK_MS);
-      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        if (self.spaceFreed === done) self.spaceFreed = null;
+        if (this.spaceFreed === done) this.spaceFreed = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, FULL_QUEUE_CHECK_MS);
       this.spaceFreed = done;
     });
   }

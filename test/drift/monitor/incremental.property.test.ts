@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DriftMeasureName } from '../../../src/core/config/drift.js';
+import { driftMeasureSchema, type DriftMeasureName } from '../../../src/core/config/drift.js';
 import type { FieldValue } from '../../../src/core/event.js';
 import type { Histogram } from '../../../src/drift/measure.js';
 import {
@@ -37,17 +37,7 @@ interface Setup {
   measures: DriftMeasureName[];
 }
 
-const NUMERIC_MEASURES: DriftMeasureName[] = [
-  'psi',
-  'kl-divergence',
-  'jensen-shannon',
-  'hellinger',
-  'chi-square',
-  'ks',
-  'ks-statistic',
-  'wasserstein',
-  'wasserstein-norm',
-];
+const NUMERIC_MEASURES: DriftMeasureName[] = [...driftMeasureSchema.options];
 const COUNT_MEASURES: DriftMeasureName[] = [
   'psi',
   'kl-divergence',

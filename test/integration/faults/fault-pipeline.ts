@@ -5,7 +5,8 @@ import { stringify } from 'yaml';
 import type { PipelineConfigInput } from '../../../src/core/config/index.js';
 import { GENERATOR_SCHEMA } from '../../../src/ingest/generator.js';
 import { spawnCli, type CliProcess } from '../helpers/cli-process.js';
-import { CLICKHOUSE_URL, KAFKA_BROKERS, REDIS_URL } from '../helpers/services.js';
+import { CLICKHOUSE_URL, REDIS_URL } from '../helpers/services.js';
+import { DEVICE_5M, REGION_1M, restartableKafkaSource } from '../helpers/restart-pipeline.js';
 
 /** Tables every fault-suite pipeline writes, compared between runs. */
 export const TABLES = ['w_region_1m', 'w_device_5m', 'model_metrics', 'drift_scores', 'alerts'] as const;
@@ -31,38 +32,10 @@ export interface FaultPipeline {
 export function pipelineConfig(p: FaultPipeline, port: number): PipelineConfigInput {
   return {
     pipeline: p.name,
-    source: {
-      type: 'kafka',
-      brokers: KAFKA_BROKERS,
-      topic: p.topic,
-      groupId: p.name,
-      stopWhenIdleMs: p.idleMs,
-      sessionTimeoutMs: 6000,
-    },
+    source: restartableKafkaSource(p.topic, p.name, p.idleMs),
     schema: GENERATOR_SCHEMA,
     watermark: { maxOutOfOrderness: '3s' },
-    windows: [
-      {
-        name: 'region_1m',
-        type: 'tumbling',
-        size: '1m',
-        groupBy: ['region'],
-        aggregates: [
-          { fn: 'count' },
-          { fn: 'sum', field: 'amount' },
-          { fn: 'quantile', field: 'latency_ms', q: 0.95 },
-          { fn: 'distinct', field: 'user' },
-        ],
-      },
-      {
-        name: 'device_5m',
-        type: 'hopping',
-        size: '5m',
-        slide: '1m',
-        groupBy: ['device'],
-        aggregates: [{ fn: 'count' }, { fn: 'mean', field: 'x1' }],
-      },
-    ],
+    windows: [REGION_1M, DEVICE_5M],
     learner: {
       name: MODEL,
       features: { numeric: ['x1', 'x2', 'x3', 'x4'], categorical: ['region', 'device'] },

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { PipelineConfigInput } from '../../../src/core/config/index.js';
 import type { Event } from '../../../src/core/event.js';
 import { clickhouse, kafka } from './services.js';
 
@@ -7,6 +8,21 @@ import { clickhouse, kafka } from './services.js';
  * the window rows it wrote to ClickHouse, the dead letters in its `<topic>.dlq` topic and the
  * group's committed offsets.
  */
+
+/** The tumbling 1m window by region whose rows {@link expectRegionRows} checks (`w_region_1m`). */
+export const CHECKED_REGION_WINDOW: NonNullable<PipelineConfigInput['windows']>[number] = {
+  name: 'region_1m',
+  type: 'tumbling',
+  size: '1m',
+  groupBy: ['region'],
+  aggregates: [
+    { fn: 'count' },
+    { fn: 'sum', field: 'amount' },
+    { fn: 'min', field: 'latency_ms' },
+    { fn: 'max', field: 'latency_ms' },
+    { fn: 'mean', field: 'amount' },
+  ],
+};
 
 export interface RegionAggregate {
   count: number;

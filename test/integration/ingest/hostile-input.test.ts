@@ -17,6 +17,7 @@ import {
 } from '../../fixtures/hostile/corpus.js';
 import { HOSTILE_STRINGS } from '../../sinks/hostile-strings.js';
 import {
+  CHECKED_REGION_WINDOW,
   expectCommittedToEnd,
   expectedRegionWindows,
   expectRegionRows,
@@ -155,21 +156,7 @@ describe.each(['kafkajs', 'rdkafka'] as const)('hostile input through Kafka (%s 
         pipeline,
         source: { type: 'kafka', client, topic, groupId, createPartitions: PARTITIONS, stopWhenIdleMs: 4000 },
         schema: GENERATOR_SCHEMA,
-        windows: [
-          {
-            name: 'region_1m',
-            type: 'tumbling',
-            size: '1m',
-            groupBy: ['region'],
-            aggregates: [
-              { fn: 'count' },
-              { fn: 'sum', field: 'amount' },
-              { fn: 'min', field: 'latency_ms' },
-              { fn: 'max', field: 'latency_ms' },
-              { fn: 'mean', field: 'amount' },
-            ],
-          },
-        ],
+        windows: [CHECKED_REGION_WINDOW],
         sink: { type: 'clickhouse', url: CLICKHOUSE_URL, database },
         deadLetter: { type: 'kafka', maxValueBytes: DLQ_MAX_VALUE_BYTES },
         checkpoint: { store: 'memory', interval: 1000 },

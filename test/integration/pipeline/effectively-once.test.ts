@@ -18,7 +18,8 @@ import {
   seededGenerator,
 } from '../helpers/seeded-input.js';
 import { controlService } from '../helpers/service-control.js';
-import { CLICKHOUSE_URL, KAFKA_BROKERS, requireServices, uniqueName } from '../helpers/services.js';
+import { CLICKHOUSE_URL, requireServices, uniqueName } from '../helpers/services.js';
+import { DEVICE_5M, REGION_1M, restartableKafkaSource, USER_SESSION } from '../helpers/restart-pipeline.js';
 
 /**
  * Effectively once on the real services: the same 4-partition topic is processed once cleanly and
@@ -40,45 +41,10 @@ function pipelineConfig(
   databases.push(database);
   return {
     pipeline: 'eo',
-    source: {
-      type: 'kafka',
-      brokers: KAFKA_BROKERS,
-      topic,
-      groupId: group,
-      stopWhenIdleMs: idleMs,
-      sessionTimeoutMs: 6000,
-    },
+    source: restartableKafkaSource(topic, group, idleMs),
     schema: GENERATOR_SCHEMA,
     watermark: { maxOutOfOrderness: '3s' },
-    windows: [
-      {
-        name: 'region_1m',
-        type: 'tumbling',
-        size: '1m',
-        groupBy: ['region'],
-        aggregates: [
-          { fn: 'count' },
-          { fn: 'sum', field: 'amount' },
-          { fn: 'quantile', field: 'latency_ms', q: 0.95 },
-          { fn: 'distinct', field: 'user' },
-        ],
-      },
-      {
-        name: 'device_5m',
-        type: 'hopping',
-        size: '5m',
-        slide: '1m',
-        groupBy: ['device'],
-        aggregates: [{ fn: 'count' }, { fn: 'mean', field: 'x1' }],
-      },
-      {
-        name: 'user_session',
-        type: 'session',
-        gap: '30s',
-        groupBy: ['user'],
-        aggregates: [{ fn: 'count' }, { fn: 'max', field: 'amount' }],
-      },
-    ],
+    windows: [REGION_1M, DEVICE_5M, USER_SESSION],
     sink: { type: 'clickhouse', url: CLICKHOUSE_URL, database },
     deadLetter: { type: 'file', path: join(checkpointDir, 'dlq.jsonl') },
     checkpoint: { store: 'file', path: checkpointDir, interval: 300, leaseTtl: 6000 },

@@ -5,6 +5,7 @@ import { EventGenerator, GENERATOR_SCHEMA } from '../../../src/ingest/generator.
 import { Metrics } from '../../../src/runtime/metrics.js';
 import { startService } from '../../../src/runtime/service.js';
 import {
+  CHECKED_REGION_WINDOW,
   expectCommittedToEnd,
   expectedRegionWindows,
   expectRegionRows,
@@ -64,21 +65,7 @@ function config(): PipelineConfig {
         stopWhenIdleMs: 4000,
       },
       schema: GENERATOR_SCHEMA,
-      windows: [
-        {
-          name: 'region_1m',
-          type: 'tumbling',
-          size: '1m',
-          groupBy: ['region'],
-          aggregates: [
-            { fn: 'count' },
-            { fn: 'sum', field: 'amount' },
-            { fn: 'min', field: 'latency_ms' },
-            { fn: 'max', field: 'latency_ms' },
-            { fn: 'mean', field: 'amount' },
-          ],
-        },
-      ],
+      windows: [CHECKED_REGION_WINDOW],
       sink: { type: 'clickhouse', url: CLICKHOUSE_URL, database },
       deadLetter: { type: 'kafka' },
       checkpoint: { store: 'redis', redisUrl: REDIS_URL, interval: 500 },

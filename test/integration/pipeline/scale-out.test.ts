@@ -20,6 +20,7 @@ import {
   requireServices,
   uniqueName,
 } from '../helpers/services.js';
+import { restartableKafkaSource, USER_SESSION } from '../helpers/restart-pipeline.js';
 
 /**
  * Scale-out on the real services: two instances in one consumer group share a 4-partition topic
@@ -40,13 +41,7 @@ function pipelineConfig(topic: string, database: string, group: string, dir: str
   databases.push(database);
   return {
     pipeline: `so_${group.slice(-8)}`,
-    source: {
-      type: 'kafka',
-      topic,
-      groupId: group,
-      sessionTimeoutMs: 6000,
-      partitionedBy: ['user'],
-    },
+    source: { ...restartableKafkaSource(topic, group), partitionedBy: ['user'] },
     schema: GENERATOR_SCHEMA,
     watermark: { maxOutOfOrderness: '3s' },
     windows: [
@@ -69,13 +64,7 @@ function pipelineConfig(topic: string, database: string, group: string, dir: str
         groupBy: ['user', 'region'],
         aggregates: [{ fn: 'count' }, { fn: 'mean', field: 'x1' }],
       },
-      {
-        name: 'user_session',
-        type: 'session',
-        gap: '30s',
-        groupBy: ['user'],
-        aggregates: [{ fn: 'count' }, { fn: 'max', field: 'amount' }],
-      },
+      USER_SESSION,
     ],
     sink: { type: 'clickhouse', url: CLICKHOUSE_URL, database },
     deadLetter: { type: 'file', path: join(dir, 'dlq.jsonl') },
@@ -84,8 +73,10 @@ function pipelineConfig(topic: string, database: string, group: string, dir: str
   };
 }
 
-/** The seeded stream, then one far-future event per partition so every real window fires. */
-/** Produces the input; with `gate`, the second half waits for it. */
+/**
+ * The seeded stream, then one far-future event per partition so every real window fires; with
+ * `gate`, the second half waits for it.
+ */
 async function produceInput(topic: string, gate?: Promise<void>): Promise<void> {
   const gen = new EventGenerator({
     type: 'generator',
