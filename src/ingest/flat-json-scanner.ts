@@ -14,138 +14,134 @@ import type { FieldValue } from '../core/event.js';
  *
  * Short strings are interned in a small cache: a stream repeats its keys and categories, and
  * handing out the same string object saves the allocation and lets a Map compare by identity.
+ *
+ * The hot loop is one function over locals: a record is ~200 bytes and every call, field load or
+ * bounds check per byte shows. Reads past the end give `undefined`, which fails every comparison
+ * below, so the loops need no separate length checks.
  */
 export class FlatJsonScanner {
-  /** After a successful {@link scan}: the value of each named field, `undefined` when absent. */
-  readonly values: (FieldValue | undefined)[];
+  /** After a successful {@link scan}: what each named field held ({@link TokenKind}; 0 when absent). */
+  readonly kinds: Uint8Array;
+  /** The value of each field whose kind is `NUMBER` (a typed array: no heap number per value). */
+  readonly numbers: Float64Array;
+  private readonly spare: number;
+  /** The value of each field whose kind is `STRING`. */
+  readonly strings: (string | undefined)[];
   private readonly names: Uint8Array[];
   /** The field found at each key position of the previous record: the usual guess for the next. */
   private readonly lastOrder: number[] = [];
   private readonly cache: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE);
 
   constructor(names: readonly string[]) {
-    this.names = names.map((n) => Buffer.from(n, 'utf8'));
-    this.values = names.map(() => undefined);
+    this.names = names.map((n) => new Uint8Array(Buffer.from(n, 'utf8')));
+    this.kinds = new Uint8Array(names.length);
+    this.numbers = new Float64Array(names.length + 1);
+    this.spare = names.length;
+    this.strings = names.map(() => undefined);
   }
 
-  /** Reads `input`; false when it is not the plain case (the caller must then parse it fully). */
-  scan(input: Uint8Array): boolean {
-    const b = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
-    const values = this.values;
-    for (let k = 0; k < values.length; k++) values[k] = undefined;
+  /** Field `slot`'s value as a plain value (`undefined` when absent), for callers off the hot path. */
+  value(slot: number): FieldValue | undefined {
+    switch (this.kinds[slot]) {
+      case NUMBER:
+        return this.numbers[slot];
+      case STRING:
+        return this.strings[slot];
+      case TRUE:
+        return true;
+      case FALSE:
+        return false;
+      case NULL:
+        return null;
+      default:
+        return undefined;
+    }
+  }
+
+  /** Reads `b`; false when it is not the plain case (the caller must then parse it fully). */
+  scan(b: Uint8Array): boolean {
+    const kinds = this.kinds;
+    kinds.fill(ABSENT);
     const n = b.length;
-    let i = skipSpace(b, 0, n);
-    if (i >= n || b[i] !== OPEN_BRACE) return false;
-    i = skipSpace(b, i + 1, n);
-    if (i < n && b[i] === CLOSE_BRACE) return skipSpace(b, i + 1, n) === n;
+    let i = 0;
+    let c = b[0];
+    while (c === SPACE || c === NEWLINE || c === RETURN || c === TAB) c = b[++i];
+    if (c !== OPEN_BRACE) return false;
+    c = b[++i];
+    while (c === SPACE || c === NEWLINE || c === RETURN || c === TAB) c = b[++i];
+    if (c === CLOSE_BRACE) return onlySpaceFrom(b, i + 1, n);
+    const lastOrder = this.lastOrder;
     for (let position = 0; ; position++) {
-      if (i >= n || b[i] !== QUOTE) return false;
-      const keyEnd = plainStringEnd(b, i + 1, n);
-      if (keyEnd < 0) return false;
-      const field = this.fieldOf(b, i + 1, keyEnd, position);
-      i = skipSpace(b, keyEnd + 1, n);
-      if (i >= n || b[i] !== COLON) return false;
-      i = skipSpace(b, i + 1, n);
-      if (field >= 0 && values[field] !== undefined) return false; // duplicate: JSON.parse keeps the last
-      i = this.value(b, i, n, field);
-      if (i < 0) return false;
-      i = skipSpace(b, i, n);
-      if (i >= n) return false;
-      if (b[i] === COMMA) {
-        i = skipSpace(b, i + 1, n);
+      if (c !== QUOTE) return false;
+      // the key
+      const keyStart = i + 1;
+      let keyEnd = keyStart;
+      for (c = b[keyEnd]; c !== QUOTE; c = b[++keyEnd])
+        if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
+      let field = lastOrder[position] ?? -1;
+      if (field < 0 || !sameBytes(this.names[field]!, b, keyStart, keyEnd)) {
+        field = this.fieldOf(b, keyStart, keyEnd);
+        lastOrder[position] = field;
+      }
+      i = keyEnd + 1;
+      c = b[i];
+      while (c === SPACE || c === NEWLINE || c === RETURN || c === TAB) c = b[++i];
+      if (c !== COLON) return false;
+      c = b[++i];
+      while (c === SPACE || c === NEWLINE || c === RETURN || c === TAB) c = b[++i];
+      if (field >= 0 && kinds[field] !== ABSENT) return false; // duplicate: JSON.parse keeps the last
+      // the value
+      if (c === QUOTE) {
+        const start = i + 1;
+        let end = start;
+        for (c = b[end]; c !== QUOTE; c = b[++end])
+          if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
+        if (field >= 0) {
+          kinds[field] = STRING;
+          this.strings[field] = this.intern(b, start, end);
+        }
+        i = end + 1;
+      } else if (c === MINUS || (c! >= DIGIT_0 && c! <= DIGIT_9)) {
+        // an unnamed field's number goes to the spare last slot
+        i = readNumber(b, i, this.numbers, field >= 0 ? field : this.spare);
+        if (i < 0) return false;
+        if (field >= 0) kinds[field] = NUMBER;
+      } else if (c === 0x74 /* t */) {
+        if (b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return false;
+        if (field >= 0) kinds[field] = TRUE;
+        i += 4;
+      } else if (c === 0x66 /* f */) {
+        if (b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return false;
+        if (field >= 0) kinds[field] = FALSE;
+        i += 5;
+      } else if (c === 0x6e /* n */) {
+        if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return false;
+        if (field >= 0) kinds[field] = NULL;
+        i += 4;
+      } else return false; // objects, arrays, anything else: JSON.parse decides
+      // a comma and the next key, or the end
+      c = b[i];
+      while (c === SPACE || c === NEWLINE || c === RETURN || c === TAB) c = b[++i];
+      if (c === COMMA) {
+        c = b[++i];
+        while (c === SPACE || c === NEWLINE || c === RETURN || c === TAB) c = b[++i];
         continue;
       }
-      if (b[i] !== CLOSE_BRACE) return false;
-      return skipSpace(b, i + 1, n) === n;
+      if (c !== CLOSE_BRACE) return false;
+      return onlySpaceFrom(b, i + 1, n);
     }
   }
 
-  /** Reads one value at `i` into `values[field]` (dropped when field < 0); the index after it, or −1. */
-  private value(b: Buffer, i: number, n: number, field: number): number {
-    const c = b[i];
-    if (c === QUOTE) {
-      const end = plainStringEnd(b, i + 1, n);
-      if (end < 0) return -1;
-      if (field >= 0) this.values[field] = this.intern(b, i + 1, end);
-      return end + 1;
-    }
-    if (c === MINUS || (c! >= DIGIT_0 && c! <= DIGIT_9)) return this.number(b, i, n, field);
-    const literal = c === 0x74 ? TRUE : c === 0x66 ? FALSE : c === 0x6e ? NULL : null;
-    // objects, arrays, anything else: JSON.parse decides
-    if (literal === null || !matches(b, i, n, literal.bytes)) return -1;
-    if (field >= 0) this.values[field] = literal.value;
-    return i + literal.bytes.length;
-  }
-
-  /** A JSON number at `i` (RFC 8259 grammar), if it converts exactly; the index after it, or −1. */
-  private number(b: Buffer, i: number, n: number, field: number): number {
-    let p = i;
-    const negative = b[p] === MINUS;
-    if (negative) p++;
-    let mantissa = 0;
-    let digits = 0;
-    let exponent = 0;
-    if (p < n && b[p] === DIGIT_0) {
-      p++;
-      if (p < n && isDigit(b[p]!)) return -1; // leading zero
-    } else if (p < n && isDigit(b[p]!)) {
-      for (; p < n && isDigit(b[p]!); p++) {
-        mantissa = mantissa * 10 + (b[p]! - DIGIT_0);
-        digits++;
-      }
-    } else return -1;
-    if (p < n && b[p] === DOT) {
-      p++;
-      const first = p;
-      for (; p < n && isDigit(b[p]!); p++) {
-        const d = b[p]! - DIGIT_0;
-        if (mantissa !== 0 || d !== 0) {
-          mantissa = mantissa * 10 + d;
-          digits++;
-        }
-        exponent--;
-      }
-      if (p === first) return -1;
-    }
-    if (p < n && (b[p] === 0x65 /* e */ || b[p] === 0x45) /* E */) {
-      p++;
-      const expNegative = b[p] === MINUS;
-      if (expNegative || b[p] === PLUS) p++;
-      const first = p;
-      let e = 0;
-      for (; p < n && isDigit(b[p]!); p++) if (e < 10_000) e = e * 10 + (b[p]! - DIGIT_0);
-      if (p === first) return -1;
-      exponent += expNegative ? -e : e;
-    }
-    if (digits > MAX_EXACT_DIGITS) return -1;
-    let v: number;
-    if (mantissa === 0) v = 0;
-    else if (exponent >= 0 && exponent <= MAX_EXACT_POWER) v = mantissa * POWERS_OF_TEN[exponent]!;
-    else if (exponent < 0 && exponent >= -MAX_EXACT_POWER) v = mantissa / POWERS_OF_TEN[-exponent]!;
-    else return -1;
-    if (field >= 0) this.values[field] = negative ? -v : v;
-    return p;
-  }
-
-  /** The field a key names (−1 for none), trying first the field at this position last time. */
-  private fieldOf(b: Buffer, start: number, end: number, position: number): number {
-    const guess = this.lastOrder[position];
-    if (guess !== undefined && guess >= 0 && sameBytes(this.names[guess]!, b, start, end)) return guess;
-    let found = -1;
-    for (let f = 0; f < this.names.length; f++) {
-      if (sameBytes(this.names[f]!, b, start, end)) {
-        found = f;
-        break;
-      }
-    }
-    this.lastOrder[position] = found;
-    return found;
+  /** The field a key names, or −1. */
+  private fieldOf(b: Uint8Array, start: number, end: number): number {
+    for (let f = 0; f < this.names.length; f++) if (sameBytes(this.names[f]!, b, start, end)) return f;
+    return -1;
   }
 
   /** The string of ASCII bytes [start, end), from the cache when it was seen recently. */
-  private intern(b: Buffer, start: number, end: number): string {
+  private intern(b: Uint8Array, start: number, end: number): string {
     const length = end - start;
-    if (length > MAX_INTERNED) return b.toString('latin1', start, end);
+    if (length > MAX_INTERNED) return latin1(b, start, end);
     let h = length;
     for (let k = start; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
     const slot = (h ^ (h >>> 15)) & (CACHE_SIZE - 1);
@@ -155,11 +151,21 @@ export class FlatJsonScanner {
       while (k < length && cached.charCodeAt(k) === b[start + k]) k++;
       if (k === length) return cached;
     }
-    const s = b.toString('latin1', start, end); // ASCII only here, so latin1 is the UTF-8 text
+    const s = latin1(b, start, end); // ASCII only here, so latin1 is the UTF-8 text
     this.cache[slot] = s;
     return s;
   }
 }
+
+/** What a field held in the record last scanned. */
+export const ABSENT = 0;
+export const NUMBER = 1;
+export const STRING = 2;
+export const TRUE = 3;
+export const FALSE = 4;
+export const NULL = 5;
+export type TokenKind =
+  typeof ABSENT | typeof NUMBER | typeof STRING | typeof TRUE | typeof FALSE | typeof NULL;
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -172,49 +178,92 @@ const PLUS = 0x2b;
 const DOT = 0x2e;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
-const TRUE = { bytes: Buffer.from('true'), value: true };
-const FALSE = { bytes: Buffer.from('false'), value: false };
-const NULL = { bytes: Buffer.from('null'), value: null };
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+const TAB = 0x09;
 /** Below 2^53 for sure, so the decimal mantissa is an exact double. */
 const MAX_EXACT_DIGITS = 15;
 /** 10^22 is the largest power of ten that is an exact double. */
 const MAX_EXACT_POWER = 22;
-const POWERS_OF_TEN = Array.from({ length: MAX_EXACT_POWER + 1 }, (_, k) => Number(`1e${k}`));
+const POWERS_OF_TEN = Float64Array.from({ length: MAX_EXACT_POWER + 1 }, (_, k) => Number(`1e${k}`));
 const CACHE_SIZE = 1 << 14;
 const MAX_INTERNED = 32;
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
-function isDigit(c: number): boolean {
-  return c >= DIGIT_0 && c <= DIGIT_9;
+function latin1(b: Uint8Array, start: number, end: number): string {
+  return latin1Slice.call(b, start, end);
 }
 
-/** JSON whitespace: space, tab, line feed, carriage return. */
-function skipSpace(b: Buffer, i: number, n: number): number {
-  while (i < n) {
-    const c = b[i];
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
-    i++;
+/**
+ * A JSON number at `i` (RFC 8259 grammar), if it converts exactly: stores it in `out[slot]` (a
+ * typed array, so no heap number is made) and returns the index after it, or −1.
+ */
+function readNumber(b: Uint8Array, i: number, out: Float64Array, slot: number): number {
+  let c = b[i];
+  const negative = c === MINUS;
+  if (negative) c = b[++i];
+  let mantissa = 0;
+  let digits = 0;
+  let exponent = 0;
+  if (c === DIGIT_0) {
+    c = b[++i];
+    if (c! >= DIGIT_0 && c! <= DIGIT_9) return -1; // leading zero
+  } else if (c! >= DIGIT_0 && c! <= DIGIT_9) {
+    do {
+      mantissa = mantissa * 10 + (c! - DIGIT_0);
+      digits++;
+      c = b[++i];
+    } while (c! >= DIGIT_0 && c! <= DIGIT_9);
+  } else return -1;
+  if (c === DOT) {
+    c = b[++i];
+    if (!(c! >= DIGIT_0 && c! <= DIGIT_9)) return -1;
+    do {
+      const d = c! - DIGIT_0;
+      // zeros before the first significant digit only move the exponent
+      if (digits !== 0 || d !== 0) {
+        mantissa = mantissa * 10 + d;
+        digits++;
+      }
+      exponent--;
+      c = b[++i];
+    } while (c! >= DIGIT_0 && c! <= DIGIT_9);
   }
+  if (c === 0x65 /* e */ || c === 0x45 /* E */) {
+    c = b[++i];
+    const expNegative = c === MINUS;
+    if (expNegative || c === PLUS) c = b[++i];
+    if (!(c! >= DIGIT_0 && c! <= DIGIT_9)) return -1;
+    let e = 0;
+    do {
+      if (e < 10_000) e = e * 10 + (c! - DIGIT_0);
+      c = b[++i];
+    } while (c! >= DIGIT_0 && c! <= DIGIT_9);
+    exponent += expNegative ? -e : e;
+  }
+  if (digits > MAX_EXACT_DIGITS) return -1;
+  let v: number;
+  if (mantissa === 0) v = 0;
+  else if (exponent >= 0 && exponent <= MAX_EXACT_POWER) v = mantissa * POWERS_OF_TEN[exponent]!;
+  else if (exponent < 0 && exponent >= -MAX_EXACT_POWER) v = mantissa / POWERS_OF_TEN[-exponent]!;
+  else return -1;
+  out[slot] = negative ? -v : v;
   return i;
 }
 
-/** The closing quote of a string starting at `i` that is printable ASCII without escapes, or −1. */
-function plainStringEnd(b: Buffer, i: number, n: number): number {
+/** Whether only JSON whitespace follows from `i` to `n`. */
+function onlySpaceFrom(b: Uint8Array, i: number, n: number): boolean {
   for (; i < n; i++) {
-    const c = b[i]!;
-    if (c === QUOTE) return i;
-    if (c === BACKSLASH || c < 0x20 || c >= 0x80) return -1;
+    const c = b[i];
+    if (c !== SPACE && c !== NEWLINE && c !== RETURN && c !== TAB) return false;
   }
-  return -1;
-}
-
-function matches(b: Buffer, i: number, n: number, word: Buffer): boolean {
-  if (i + word.length > n) return false;
-  for (let k = 0; k < word.length; k++) if (b[i + k] !== word[k]) return false;
   return true;
 }
 
-function sameBytes(name: Uint8Array, b: Buffer, start: number, end: number): boolean {
-  if (end - start !== name.length) return false;
-  for (let k = 0; k < name.length; k++) if (b[start + k] !== name[k]) return false;
+function sameBytes(name: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
+  const length = name.length;
+  if (end - start !== length) return false;
+  for (let k = 0; k < length; k++) if (b[start + k] !== name[k]) return false;
   return true;
 }

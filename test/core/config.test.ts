@@ -121,6 +121,13 @@ describe('pipeline config', () => {
       'schema.fields.ts: the time field is read as epoch_ms',
     ],
     [
+      {
+        ...base,
+        schema: { ...base.schema, timeField: 'at', fields: { ...base.schema.fields, ts: 'number' } },
+      },
+      "schema.fields.ts: an event's ts is its event time",
+    ],
+    [
       { ...base, source: { type: 'kafka', topic: 'e', brokers: ['localhost'] } },
       'source.brokers[0]: must be host:port',
     ],

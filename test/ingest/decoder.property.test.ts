@@ -86,3 +86,119 @@ function checkEvent(e: Record<string, unknown>): void {
   expect(typeof e.ok).toBe('boolean');
   expect(e.note === null || typeof e.note === 'string').toBe(true);
 }
+
+/**
+ * The fast path (schema scanner + compiled event factory) must give exactly the event of the
+ * JSON.parse path — same values (bit for bit, -0 included), same key order, same key — or leave
+ * the record to that path; rejections always come from that path.
+ */
+describe('decoder fast path', () => {
+  const schemas = [
+    eventSchemaSchema.parse({
+      fields: { user: 'string', amount: 'number', n: 'integer', ok: 'boolean', note: 'string' },
+      optional: ['note', 'ok'],
+    }),
+    eventSchemaSchema.parse({
+      timeField: 'at',
+      timeFormat: 'epoch_s',
+      keyField: 'n',
+      fields: { at: 'number', n: 'integer', constructor: 'string', toString: 'number' },
+      optional: ['constructor', 'toString'],
+    }),
+    eventSchemaSchema.parse({
+      timeFormat: 'iso',
+      keyField: 'user',
+      fields: { user: 'string', ts: 'string', amount: 'number' },
+      optional: ['amount'],
+    }),
+  ];
+  const numberText = fc.oneof(
+    fc.double().map((x) => JSON.stringify(x) ?? 'null'),
+    fc.integer().map(String),
+    fc.integer({ min: 0, max: 4e9 }).map((s) => String(s * 1000)),
+    fc.stringMatching(/^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?([eE][+-]?[0-9]{1,3})?$/),
+    fc.constantFrom('-0', '1e22', '9007199254740993', '1.5', '1767225600000', '1767225600'),
+  );
+  const valueText = fc.oneof(
+    numberText,
+    fc.string({ unit: 'grapheme-ascii', maxLength: 8 }).map((s) => JSON.stringify(s)),
+    fc.constantFrom(
+      '"u1"',
+      '"2026-01-01T00:00:00Z"',
+      '"caf\u00e9"',
+      '"a\\u0041"',
+      'true',
+      'false',
+      'null',
+      '{}',
+      '[1]',
+    ),
+  );
+  const typed: Record<string, fc.Arbitrary<string>> = {
+    number: numberText,
+    integer: fc.oneof(fc.maxSafeInteger().map(String), numberText),
+    string: fc.oneof(
+      fc.string({ unit: 'grapheme-ascii', maxLength: 8 }).map((s) => JSON.stringify(s)),
+      fc.constantFrom('"2026-01-01T00:00:00Z"', '"2026-01-01T00:00:00.123+02:00"'),
+    ),
+    boolean: fc.constantFrom('true', 'false'),
+  };
+  const space = fc.constantFrom('', '', ' ', '\n', '\t');
+  /** A record of `schema`'s fields (mostly of the right type), some missing, extras, any order. */
+  const recordOf = (schema: (typeof schemas)[number]) => {
+    const time =
+      schema.timeFormat === 'iso'
+        ? typed.string!
+        : fc.integer({ min: 0, max: 4e9 }).map((t) => String(schema.timeFormat === 'epoch_s' ? t : t * 1000));
+    const fields = Object.entries({ ...schema.fields, [schema.timeField]: 'time' }).map(([name, type]) =>
+      fc.option(
+        fc.tuple(
+          fc.constant(name),
+          fc.oneof(
+            { weight: 8, arbitrary: type === 'time' ? time : typed[type]! },
+            { weight: 1, arbitrary: valueText },
+          ),
+          space,
+        ),
+        { freq: 10 },
+      ),
+    );
+    const extra = fc.array(fc.tuple(fc.constantFrom('other', 'user', 'x'), valueText, space), {
+      maxLength: 2,
+    });
+    return fc
+      .tuple(fc.tuple(...fields), extra)
+      .map(([members, more]) => [...members.filter((m) => m !== null), ...more])
+      .chain((all) => fc.shuffledSubarray(all, { minLength: all.length }))
+      .map((members) => `{${members.map(([k, v, s]) => `${s}"${k}"${s}:${s}${v}`).join(',')}}`);
+  };
+  const withKey = (value: Uint8Array, key: string | null) => ({
+    offset: '7',
+    key: key === null ? null : Buffer.from(key),
+    value,
+    ts: 0,
+  });
+
+  for (const [i, schema] of schemas.entries()) {
+    it(`agrees with the JSON.parse path (schema ${i})`, () => {
+      const fast = createDecoder(schema);
+      const slow = createDecoder(schema, { fastPath: false });
+      let accepted = 0;
+      fc.assert(
+        fc.property(recordOf(schema), fc.option(fc.constantFrom('k1', '')), (text, key) => {
+          const r = withKey(Buffer.from(text), key);
+          const a = fast(r);
+          const b = slow(r);
+          expect(a).toEqual(b);
+          if (a.ok && b.ok) {
+            accepted++;
+            expect(Object.keys(a.event)).toEqual(Object.keys(b.event));
+            for (const k of Object.keys(a.event)) expect(Object.is(a.event[k], b.event[k])).toBe(true);
+          }
+        }),
+        { numRuns: 4000 },
+      );
+      expect(accepted).toBeGreaterThan(1000);
+    });
+  }
+});

@@ -75,4 +75,21 @@ describe('decoder', () => {
       event: { ts: Date.UTC(2026, 0, 1, 0, 0, 1) },
     });
   });
+
+  it('keeps ts in epoch ms when the time field is declared among the fields', () => {
+    for (const fastPath of [true, false]) {
+      const s = createDecoder(
+        eventSchemaSchema.parse({ timeFormat: 'epoch_s', fields: { ts: 'number', n: 'integer' } }),
+        { fastPath },
+      );
+      expect(s(record('{"ts": 1.5, "n": 2}'))).toEqual({ ok: true, event: { ts: 1500, n: 2 } });
+      const iso = createDecoder(eventSchemaSchema.parse({ timeFormat: 'iso', fields: { ts: 'string' } }), {
+        fastPath,
+      });
+      expect(iso(record('{"ts": "2026-01-01T00:00:01Z"}'))).toEqual({
+        ok: true,
+        event: { ts: Date.UTC(2026, 0, 1, 0, 0, 1) },
+      });
+    }
+  });
 });

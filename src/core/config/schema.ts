@@ -33,6 +33,12 @@ export const eventSchemaSchema = z
           message: `field "${f}" is not declared in fields`,
         });
     });
+    if (Object.hasOwn(schema.fields, 'ts') && schema.timeField !== 'ts')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fields', 'ts'],
+        message: `an event's ts is its event time (from "${schema.timeField}"): a field named ts can only be the time field`,
+      });
     // the time field is read by timeFormat, not by its declared type: a mismatch rejects every record
     const declared = schema.fields[schema.timeField];
     const wanted = schema.timeFormat === 'iso' ? ['string'] : ['number', 'integer'];
