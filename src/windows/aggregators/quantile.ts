@@ -1,5 +1,5 @@
 import type { Aggregator, AggregatorOptions, Json, MergedResult } from '../aggregator.js';
-import { DenseStore } from './dense-store.js';
+import { DenseStore, SMALL_OFFSET } from './dense-store.js';
 import { badOption, badState, field, finiteField } from './values.js';
 
 /** Default relative accuracy α: every reported quantile is within ±0.5% of a true sample value. */
@@ -11,6 +11,8 @@ export const DEFAULT_QUANTILE_ACCURACY = 0.005;
  * low end for bounded memory (≤ 32 KiB per sketch).
  */
 export const MAX_BUCKETS = 2048;
+/** The finest accuracy accepted (see the check in {@link quantile}). */
+export const MIN_ACCURACY = 1e-6;
 
 /**
  * DDSketch state (Masson, Rim & Lee, VLDB 2019): logarithmic buckets for |x|, one store for
@@ -43,7 +45,10 @@ export function quantile(
   const q = options.q ?? 0.5;
   const alpha = options.accuracy ?? DEFAULT_QUANTILE_ACCURACY;
   if (!(q >= 0 && q <= 1)) throw badOption('quantile', 'q', `must be in [0, 1], got ${q}`);
-  if (!(alpha > 0 && alpha < 1)) throw badOption('quantile', 'accuracy', `must be in (0, 1), got ${alpha}`);
+  // Below 1e-6 bucket indices of extreme doubles leave the small-integer range the stores rely on
+  // (and 2048 buckets would span a factor of 1.004: no use as a sketch).
+  if (!(alpha >= MIN_ACCURACY && alpha < 1))
+    throw badOption('quantile', 'accuracy', `must be in [${MIN_ACCURACY}, 1), got ${alpha}`);
   const gamma = (1 + alpha) / (1 - alpha);
   const lnGamma = Math.log(gamma);
   // Precomputed so the hot path is one Math.log, one multiply and a ceil.
@@ -90,6 +95,10 @@ export function quantile(
     const n = negTotal + zero + posTotal;
     if (n === 0) return null;
     const rank = q * (n - 1);
+    if (negTotal === 0 && zero === 0) {
+      const index = smallIndexAt(states, k, n, Math.floor(rank));
+      if (index !== null) return valueOf(Math.max(index, posMax - MAX_BUCKETS + 1));
+    }
     // Ascending value order: negatives (most negative = lowest key first), zeros, positives.
     let seen = 0;
     if (negTotal > 0) {
@@ -168,10 +177,60 @@ export function quantile(
 
 /** Compact form: the lowest index and the counts from there to the highest, or null when empty. */
 function storeToJSON(store: DenseStore): Json {
-  if (store.total === 0) return null;
-  const counts: number[] = [];
-  for (let j = store.minIndex; j <= store.maxIndex; j++) counts.push(store.get(j));
-  return { o: store.minIndex, c: counts };
+  return store.toCounts();
+}
+
+/** Read positions per store, reused by {@link smallIndexAt}. */
+const cursors = new Int32Array(64);
+/** Indices gathered from small stores, reused by {@link smallIndexAt}. */
+const gathered = { indices: new Int32Array(256) };
+
+/**
+ * The bucket index at `position` in the sorted indices of `states[0..k)` (`n` values, all
+ * positive) when every store is small; null otherwise. This is the index the dense walk stops
+ * at: the lowest one whose cumulative count exceeds ⌊rank⌋ (the caller clamps it to the floor).
+ */
+function smallIndexAt(
+  states: readonly DDSketchState[],
+  k: number,
+  n: number,
+  position: number,
+): number | null {
+  for (let i = 0; i < k; i++) if (states[i]!.offset !== SMALL_OFFSET) return null;
+  if (k === 1) return states[0]!.counts[position]!;
+  // Each store's indices are sorted: step through them from the nearer end, taking the largest
+  // (or smallest) head each time — for p95 of a few panes a handful of steps, no sort at all.
+  const fromTop = position >= n >> 1;
+  const steps = fromTop ? n - position : position + 1;
+  if (k <= cursors.length && k * steps <= 4 * n) {
+    for (let i = 0; i < k; i++) cursors[i] = fromTop ? states[i]!.total - 1 : 0;
+    for (let s = 1; ; s++) {
+      let best = -1;
+      let bestIndex = 0;
+      for (let i = 0; i < k; i++) {
+        const c = cursors[i]!;
+        const { counts, total } = states[i]!;
+        if (c < 0 || c >= total) continue;
+        const index = counts[c]!;
+        if (best < 0 || (fromTop ? index > bestIndex : index < bestIndex)) {
+          best = i;
+          bestIndex = index;
+        }
+      }
+      if (s === steps) return bestIndex;
+      cursors[best] = cursors[best]! + (fromTop ? -1 : 1);
+    }
+  }
+  if (gathered.indices.length < n)
+    gathered.indices = new Int32Array(Math.max(n, gathered.indices.length * 2));
+  const all = gathered.indices;
+  let m = 0;
+  for (let i = 0; i < k; i++) {
+    const { counts, total } = states[i]!;
+    for (let j = 0; j < total; j++) all[m++] = counts[j]!;
+  }
+  all.subarray(0, n).sort();
+  return all[position]!;
 }
 
 function storeFromJSON(store: DenseStore, json: Json | undefined): void {

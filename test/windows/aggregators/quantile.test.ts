@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { SMALL_VALUES } from '../../../src/windows/aggregators/dense-store.js';
 import { MAX_BUCKETS, quantile } from '../../../src/windows/aggregators/quantile.js';
 import { mulberry32, normal } from './prng.js';
 
@@ -129,6 +131,76 @@ describe('quantile read across several sketches (hopping panes)', () => {
       });
       const merged = parts.reduce((acc, s) => agg.merge(acc, s), agg.create());
       expect(merged.maxIndex - merged.minIndex + 1).toBe(MAX_BUCKETS);
+      expect(agg.mergedResult(parts, parts.length)).toBe(agg.result(merged));
+    }
+  });
+});
+
+describe('quantile of small sketches (indices kept, not counts)', () => {
+  /** The DDSketch answer from first principles: indices clamped to the kept range, by rank. */
+  function reference(values: number[], q: number, alpha = 0.005): number {
+    const gamma = (1 + alpha) / (1 - alpha);
+    const multiplier = 1 / Math.log(gamma);
+    const indices = values.map((v) => Math.ceil(Math.log(v) * multiplier)).sort((a, b) => a - b);
+    const floor = indices[indices.length - 1]! - MAX_BUCKETS + 1;
+    const index = Math.max(indices[Math.floor(q * (values.length - 1))]!, floor);
+    return Math.exp(index * Math.log(gamma)) * (2 / (1 + gamma));
+  }
+  // magnitudes from 1e-40 to 1e3 (far wider than MAX_BUCKETS at α = 0.005), some repeated
+  const positive = fc.oneof(
+    fc.double({ min: 1e-40, max: 1e3, noNaN: true }).filter((v) => v > 0),
+    fc.constantFrom(1, 120.5, 1e-30),
+  );
+
+  it('gives the reference quantile, small or dense, alone, merged, or read across parts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(positive, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.constantFrom(0, 0.01, 0.5, 0.95, 1),
+        (values, cuts, q) => {
+          const agg = quantile({ q });
+          let whole = agg.create();
+          for (const v of values) whole = agg.add(whole, v);
+          expect(whole.small).toBe(values.length <= SMALL_VALUES);
+          const expected = reference(values, q);
+          expect(agg.result(whole)).toBe(expected);
+          // parts: each small, their merge dense past SMALL_VALUES
+          const bounds = [
+            0,
+            ...cuts.map((c) => c % (values.length + 1)).sort((a, b) => a - b),
+            values.length,
+          ];
+          const parts = bounds.slice(1).map((end, i) => {
+            let s = agg.create();
+            for (const v of values.slice(bounds[i], end)) s = agg.add(s, v);
+            return s;
+          });
+          expect(agg.mergedResult(parts, parts.length)).toBe(expected);
+          const merged = parts.reduce((acc, s) => agg.merge(acc, s), agg.create());
+          expect(agg.result(merged)).toBe(expected);
+          // checkpoints hold the dense form whatever the store's form
+          expect(agg.toJSON(merged)).toEqual(agg.toJSON(whole));
+          expect(agg.result(agg.fromJSON(agg.toJSON(whole)))).toBe(expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads a mix of small and dense sketches with zeros and negatives as their merge', () => {
+    const rand = mulberry32(5);
+    const agg = quantile({ q: 0.9 });
+    for (let round = 0; round < 200; round++) {
+      const parts = [3, 30, 1, 12].map((n) => {
+        let s = agg.create();
+        for (let i = 0; i < n; i++) {
+          const r = rand();
+          s = agg.add(s, r < 0.1 ? 0 : r < 0.3 ? -Math.exp(5 * rand()) : Math.exp(30 * rand() - 10));
+        }
+        return s;
+      });
+      const merged = parts.reduce((acc, s) => agg.merge(acc, s), agg.create());
       expect(agg.mergedResult(parts, parts.length)).toBe(agg.result(merged));
     }
   });
