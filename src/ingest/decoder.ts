@@ -48,6 +48,24 @@ export function createDecoder(
   schema: EventSchemaConfig,
   options: DecoderOptions = {},
 ): (record: RawRecord) => DecodeResult {
+  const decoder = createEventDecoder(schema, options);
+  return (record) => {
+    const event = decoder.decode(record);
+    return event !== null ? { ok: true, event } : { ok: false, rejection: decoder.rejection };
+  };
+}
+
+/**
+ * The decoder the pipeline runs, without a result object per record: `decode` returns the
+ * event, or null with the reason in `rejection` (valid until the next call).
+ */
+export interface EventDecoder {
+  decode(record: RawRecord): Event | null;
+  readonly rejection: Rejection;
+}
+
+/** {@link createDecoder}'s decoder in the {@link EventDecoder} form. */
+export function createEventDecoder(schema: EventSchemaConfig, options: DecoderOptions = {}): EventDecoder {
   const optional = new Set(schema.optional);
   // A declared `ts` is the time field (the config allows no other): the event's `ts` is its value
   // read by timeFormat, in epoch ms, not the raw value (seconds, an ISO string).
@@ -56,13 +74,25 @@ export function createDecoder(
     .map(([name, type]) => ({ name, type, optional: optional.has(name) }));
   const { timeField, timeFormat, keyField, maxRecordBytes, minTime, maxTime } = schema;
   const decodePlain = options.fastPath === false ? () => undefined : plainDecoder(schema, rules);
+  const decoder = {
+    rejection: { reason: 'empty', detail: '' } as Rejection,
+    decode(record: RawRecord): Event | null {
+      const bytes = record.value;
+      if (bytes !== null && bytes.length > 0 && bytes.length <= maxRecordBytes) {
+        const event = decodePlain(bytes, record);
+        if (event !== undefined) return event;
+      }
+      const decoded = decodeSlow(record);
+      if ('ts' in decoded) return decoded as Event; // every event has ts, no rejection has
+      decoder.rejection = decoded as Rejection;
+      return null;
+    },
+  };
+  return decoder;
 
-  return function decode(record: RawRecord): DecodeResult {
+  /** The `JSON.parse` path: the event, or the rejection. */
+  function decodeSlow(record: RawRecord): Event | Rejection {
     const bytes = record.value;
-    if (bytes !== null && bytes.length > 0 && bytes.length <= maxRecordBytes) {
-      const event = decodePlain(bytes, record);
-      if (event !== undefined) return { ok: true, event };
-    }
     if (bytes === null || bytes.length === 0) return reject('empty', 'record has no value');
     if (bytes.length > maxRecordBytes)
       return reject('oversized', `record is ${bytes.length} bytes, limit ${maxRecordBytes}`);
@@ -114,8 +144,8 @@ export function createDecoder(
     }
     const key = keyOf(record, keyField === undefined ? undefined : obj[keyField]);
     if (key !== undefined) event.key = key;
-    return { ok: true, event };
-  };
+    return event;
+  }
 }
 
 /**
@@ -269,6 +299,6 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function reject(reason: RejectReason, detail: string): DecodeResult {
-  return { ok: false, rejection: { reason, detail } };
+function reject(reason: RejectReason, detail: string): Rejection {
+  return { reason, detail };
 }

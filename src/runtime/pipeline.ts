@@ -4,7 +4,7 @@ import { positionKey, type Event, type Positions, type RecordBatch } from '../co
 import { StreamlearnError, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { retry } from '../core/retry.js';
-import { createDecoder } from '../ingest/decoder.js';
+import { createEventDecoder, type EventDecoder } from '../ingest/decoder.js';
 import { deadLetterOf, type DeadLetterOutput } from '../ingest/dead-letter.js';
 import type { Source } from '../ingest/source.js';
 import type { Row, Sink, TableSpec } from '../sinks/sink.js';
@@ -126,7 +126,7 @@ export class Pipeline {
   };
   /** The configured windows (specs and tables; each task runs its own operators of them). */
   readonly windows: { spec: WindowSpec; table: TableSpec }[];
-  private readonly decode;
+  private readonly decoder: EventDecoder;
   private readonly scope: 'global' | 'partitioned';
   private readonly tasks = new Map<string, Task>();
   private global: Task | null = null;
@@ -160,7 +160,7 @@ export class Pipeline {
   constructor(private readonly parts: PipelineParts) {
     const { config } = parts;
     this.now = parts.now ?? Date.now;
-    this.decode = createDecoder(config.schema);
+    this.decoder = createEventDecoder(config.schema);
     // file replays measure idleness in event time, so the same file always gives the same rows
     const idleClock = config.source.type === 'file' ? 'event' : this.now;
     this.watermarks = new WatermarkTracker(
@@ -364,16 +364,22 @@ export class Pipeline {
     let accepted = 0;
     let rejected = 0;
     let late = 0;
+    const decoder = this.decoder;
+    // offsets ascend in a batch: once one is at the position, so are the rest
+    let skipping = Number(batch.records[0]!.offset) < skipBelow;
     for (const record of batch.records) {
-      if (Number(record.offset) < skipBelow) continue; // already in the restored state
-      const decoded = this.decode(record);
-      if (!decoded.ok) {
-        deadLetter.add(deadLetterOf(batch.topic, batch.partition, record, decoded.rejection));
-        metrics.deadLetters.inc({ pipeline: config.pipeline, reason: decoded.rejection.reason });
+      if (skipping) {
+        if (Number(record.offset) < skipBelow) continue; // already in the restored state
+        skipping = false;
+      }
+      const event = decoder.decode(record);
+      if (event === null) {
+        const rejection = decoder.rejection;
+        deadLetter.add(deadLetterOf(batch.topic, batch.partition, record, rejection));
+        metrics.deadLetters.inc({ pipeline: config.pipeline, reason: rejection.reason });
         rejected++;
         continue;
       }
-      const event = decoded.event;
       accepted++;
       if (order !== null) order.push(part, record.offset, event);
       for (const w of windows) {
@@ -450,6 +456,7 @@ export class Pipeline {
 
   /** The lowest watermark at which any window emits. */
   private deadline(): number {
+    if (this.global !== null) return deadlineOf(this.global.windows);
     let d = Number.POSITIVE_INFINITY;
     for (const task of this.tasks.values()) {
       const due = deadlineOf(task.windows);

@@ -1,7 +1,7 @@
 import type { Event, FieldValue } from '../core/event.js';
 import type { Row } from '../sinks/sink.js';
 import type { Json } from './aggregator.js';
-import type { AddOutcome, WindowOperator } from './window-operator.js';
+import { ACCEPTED, type AddOutcome, type WindowOperator } from './window-operator.js';
 import {
   addToStates,
   createStates,
@@ -101,7 +101,7 @@ export class SessionWindow implements WindowOperator {
     if (this.updateInterval > 0 && this.lastEarlyEmit === Number.NEGATIVE_INFINITY) {
       this.lastEarlyEmit = Math.floor(ts / this.updateInterval) * this.updateInterval;
     }
-    return { accepted: true };
+    return ACCEPTED;
   }
 
   advance(watermark: number): Row[] {

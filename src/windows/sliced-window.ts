@@ -2,7 +2,7 @@ import type { Event } from '../core/event.js';
 import type { Row } from '../sinks/sink.js';
 import type { Json } from './aggregator.js';
 import { PaneStore, type PaneGroup, type PanesJson } from './pane-store.js';
-import type { AddOutcome, WindowOperator } from './window-operator.js';
+import { ACCEPTED, type AddOutcome, type WindowOperator } from './window-operator.js';
 import { mergedWindowRow, type WindowSpec } from './window-spec.js';
 
 /**
@@ -88,7 +88,7 @@ export class SlicedWindow implements WindowOperator {
         this.lastEarlyEmit = Math.floor(ts / this.updateInterval) * this.updateInterval;
       this.nextDeadline = Math.min(this.nextDeadline, this.lastEarlyEmit + this.updateInterval);
     }
-    return { accepted: true };
+    return ACCEPTED;
   }
 
   advance(watermark: number): Row[] {

@@ -8,6 +8,9 @@ export type AddOutcome =
   /** Too late for every window it belongs to (beyond allowed lateness): goes to the late output. */
   | { accepted: false; windowStart: number; windowEnd: number; lateByMs: number };
 
+/** The outcome of every accepted event: one shared object, not one per event and window. */
+export const ACCEPTED: AddOutcome = Object.freeze({ accepted: true });
+
 /**
  * A window operator: events in, versioned rows out when the watermark moves. Implementations
  * (one file per window type) keep all state needed for `snapshot`/`restore`, so a restored
