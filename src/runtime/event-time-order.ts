@@ -117,20 +117,27 @@ function compareNames(a: string, b: string): number {
  * One partition's held events sorted by (event time, offset). Events mostly arrive in time order,
  * so an insert is usually an append; an out-of-order one is placed by binary search after every
  * event of the same time (offsets grow with arrival, so that keeps offset order too).
+ *
+ * The held events are `events[head, tail)`. The arrays are kept when the queue empties (with a
+ * small bound it empties after nearly every event, and truncating them would give up their
+ * storage each time, to be allocated again on the next push); released slots are cleared so
+ * they hold no event alive.
  */
 class PartitionQueue {
-  private events: Event[] = [];
-  private offsets: string[] = [];
+  private events: (Event | undefined)[] = [];
+  private offsets: (string | undefined)[] = [];
   private head = 0;
+  private tail = 0;
 
   constructor(readonly partition: string) {}
 
   insert(event: Event, offset: string): void {
     const events = this.events;
-    const n = events.length;
+    const n = this.tail;
     if (n === this.head || events[n - 1]!.ts <= event.ts) {
-      events.push(event);
-      this.offsets.push(offset);
+      events[n] = event;
+      this.offsets[n] = offset;
+      this.tail = n + 1;
       return;
     }
     let lo = this.head;
@@ -142,10 +149,11 @@ class PartitionQueue {
     }
     events.splice(lo, 0, event);
     this.offsets.splice(lo, 0, offset);
+    this.tail = n + 1;
   }
 
   headTs(): number {
-    return this.head < this.events.length ? this.events[this.head]!.ts : Number.POSITIVE_INFINITY;
+    return this.head < this.tail ? this.events[this.head]!.ts : Number.POSITIVE_INFINITY;
   }
 
   headOffset(): string {
@@ -153,23 +161,24 @@ class PartitionQueue {
   }
 
   shift(): Event {
-    const event = this.events[this.head]!;
-    this.head++;
-    if (this.head === this.events.length) {
-      // empty: reuse the arrays (with a small bound the queue empties after nearly every event)
-      this.events.length = 0;
-      this.offsets.length = 0;
-      this.head = 0;
-    } else if (this.head >= 4096 && this.head * 2 >= this.events.length) {
+    const head = this.head;
+    const event = this.events[head]!;
+    this.events[head] = undefined;
+    this.offsets[head] = undefined;
+    this.head = head + 1;
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+    } else if (this.head >= 4096 && this.head * 2 >= this.tail) {
       // drop the released prefix now and then: O(1) amortised, no unbounded growth
-      this.events = this.events.slice(this.head);
-      this.offsets = this.offsets.slice(this.head);
+      this.events = this.events.slice(this.head, this.tail);
+      this.offsets = this.offsets.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     return event;
   }
 
   forEach(fn: (event: Event, offset: string) => void): void {
-    for (let i = this.head; i < this.events.length; i++) fn(this.events[i]!, this.offsets[i]!);
+    for (let i = this.head; i < this.tail; i++) fn(this.events[i]!, this.offsets[i]!);
   }
 }
