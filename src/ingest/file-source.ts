@@ -98,7 +98,7 @@ export class FileSource implements Source {
         this.carry = null;
         break;
       }
-      this.splitLines(this.carry ? Buffer.concat([this.carry, value]) : value);
+      this.splitLines(value);
     }
     const available = this.lines.length - this.linesHead;
     if (available === 0) return null;
@@ -121,8 +121,23 @@ export class FileSource implements Source {
     this.ended = true;
   }
 
+  /**
+   * Cuts a chunk into lines. The line a previous chunk left unfinished (`carry`) is completed with
+   * this chunk's first line in a small buffer of its own; the rest are views into the chunk (a
+   * concat of carry and chunk would copy the whole chunk once per read).
+   */
   private splitLines(chunk: Buffer): void {
     let start = 0;
+    if (this.carry !== null) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return;
+      }
+      this.pushLine(Buffer.concat([this.carry, chunk.subarray(0, nl)]));
+      this.carry = null;
+      start = nl + 1;
+    }
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
       this.pushLine(chunk.subarray(start, nl));
       start = nl + 1;

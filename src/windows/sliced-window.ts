@@ -36,6 +36,12 @@ export class SlicedWindow implements WindowOperator {
   private lastEarlyEmit = Number.NEGATIVE_INFINITY;
   private lastPurgeBoundary = Number.NaN;
   private nextDeadline = Number.POSITIVE_INFINITY;
+  /**
+   * Whether an emitted window can be emitted again (late updates within the allowed lateness,
+   * early results in update mode). If not, every row is version 1 and no versions are kept: they
+   * would be dropped, unread, right after the window fires.
+   */
+  private readonly reemits: boolean;
   /** A group's pane states while its row is built (reused). */
   private readonly paneStates: unknown[][] = [];
 
@@ -51,6 +57,7 @@ export class SlicedWindow implements WindowOperator {
     this.size = cfg.size;
     this.slide = cfg.type === 'hopping' ? cfg.slide : cfg.size;
     this.updateInterval = cfg.emit.mode === 'update' ? (cfg.emit.interval ?? 0) : 0;
+    this.reemits = spec.allowedLateness > 0 || cfg.emit.mode === 'update';
     this.store = store ?? new PaneStore(spec, this.slide);
     if (this.store.slide !== this.slide)
       throw new Error(`window "${spec.name}": pane store of another slide`);
@@ -180,7 +187,7 @@ export class SlicedWindow implements WindowOperator {
   /** Emits window [end-size, end) for `onlyKeys` (or every group present in its panes). */
   private emitWindow(end: number, onlyKeys: Set<string> | null, rows: Row[]): void {
     const start = end - this.size;
-    const versions = this.versionsOf(start);
+    const versions = this.reemits ? this.versionsOf(start) : null;
     if (this.slide === this.size) {
       this.emitPane(start, end, onlyKeys, versions, rows);
       return;
@@ -202,12 +209,10 @@ export class SlicedWindow implements WindowOperator {
     for (const key of [...members.keys()].sort()) {
       const list = members.get(key)!;
       for (let i = 0; i < list.length; i++) states[i] = list[i]!;
-      const version = (versions.get(key) ?? 0) + 1;
-      versions.set(key, version);
-      rows.push(mergedWindowRow(this.spec, start, end, version, states, list.length));
+      rows.push(mergedWindowRow(this.spec, start, end, nextVersion(versions, key), states, list.length));
     }
     states.length = 0;
-    if (versions.size === 0) this.versions.delete(start);
+    if (versions !== null && versions.size === 0) this.versions.delete(start);
   }
 
   /** Tumbling: a window is one pane, its groups' states are the rows' states. */
@@ -215,7 +220,7 @@ export class SlicedWindow implements WindowOperator {
     start: number,
     end: number,
     onlyKeys: Set<string> | null,
-    versions: Map<string, number>,
+    versions: Map<string, number> | null,
     rows: Row[],
   ): void {
     const groups = this.panes.get(start);
@@ -224,13 +229,11 @@ export class SlicedWindow implements WindowOperator {
       const one = this.paneStates;
       for (const key of keys.sort()) {
         one[0] = groups.get(key)!;
-        const version = (versions.get(key) ?? 0) + 1;
-        versions.set(key, version);
-        rows.push(mergedWindowRow(this.spec, start, end, version, one, 1));
+        rows.push(mergedWindowRow(this.spec, start, end, nextVersion(versions, key), one, 1));
       }
       one.length = 0;
     }
-    if (versions.size === 0) this.versions.delete(start);
+    if (versions !== null && versions.size === 0) this.versions.delete(start);
   }
 
   private versionsOf(start: number): Map<string, number> {
@@ -274,6 +277,14 @@ export class SlicedWindow implements WindowOperator {
       if (start + this.size + lateness <= watermark) this.versions.delete(start);
     }
   }
+}
+
+/** The version of a group's next row: 1 without kept versions, else one past the last. */
+function nextVersion(versions: Map<string, number> | null, key: string): number {
+  if (versions === null) return 1;
+  const version = (versions.get(key) ?? 0) + 1;
+  versions.set(key, version);
+  return version;
 }
 
 function panesOf(state: Json | undefined): PanesJson | null {

@@ -1,0 +1,35 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fileSourceSchema } from '../../src/core/config/index.js';
+import { FileSource } from '../../src/ingest/file-source.js';
+
+async function readAll(path: string, positions?: Record<string, string>): Promise<[string, string][]> {
+  const source = new FileSource(fileSourceSchema.parse({ type: 'file', path, batchSize: 7 }));
+  await source.start(positions);
+  const out: [string, string][] = [];
+  for (let b = await source.next(); b !== null; b = await source.next())
+    for (const r of b.records) out.push([r.offset, Buffer.from(r.value!).toString('latin1')]);
+  await source.close();
+  return out;
+}
+
+describe('FileSource', () => {
+  it('cuts lines exactly across read chunks (long lines, CRLF, empty lines, no final newline)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sl-file-source-'));
+    // line lengths around and far beyond the 64 KiB read size, so lines start, end and span
+    // chunk boundaries in every way
+    const lengths = [0, 1, 65_535, 65_536, 65_537, 10, 200_000, 3, 131_071, 0, 5, 70_000];
+    const lines = lengths.map((n, i) => String.fromCharCode(97 + (i % 26)).repeat(n));
+    const text = lines.map((l, i) => (i % 3 === 1 ? `${l}\r` : l)).join('\n'); // no final newline
+    const path = join(dir, 'lines.jsonl');
+    writeFileSync(path, text, 'latin1');
+    const expected = lines.map((l, i): [string, string] => [String(i), l]);
+    expect(await readAll(path)).toEqual(expected);
+    writeFileSync(path, `${text}\n`, 'latin1');
+    expect(await readAll(path)).toEqual(expected);
+    // resuming from a position skips the lines before it
+    expect(await readAll(path, { 'lines.jsonl:0': '7' })).toEqual(expected.slice(7));
+  });
+});
