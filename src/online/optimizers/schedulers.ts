@@ -29,6 +29,8 @@ export type SchedulerOptions = z.input<typeof SchedulerSchema>;
 /** A learning-rate schedule. */
 export interface Scheduler {
   get(t: number): number;
+  /** Set when the rate never changes: `get(t)` is this value for every `t`. */
+  readonly constant?: number;
 }
 
 /** Builds a scheduler from (already validated) options. */
@@ -53,7 +55,7 @@ export function makeScheduler(options: SchedulerOptions): Scheduler {
 }
 
 function constant(lr: number): Scheduler {
-  return { get: () => lr };
+  return { get: () => lr, constant: lr };
 }
 
 // River's loss gradients at y_true = True, as used by `Optimal.__init__`.

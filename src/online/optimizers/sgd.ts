@@ -21,6 +21,11 @@ export class SGD implements Optimizer {
     return this.lr.get(t);
   }
 
+  /** The rate when it is constant (then `rateAt(t)` is this for every `t`), else NaN. */
+  get constantRate(): number {
+    return this.lr.constant ?? NaN;
+  }
+
   grow(): void {}
 
   step(
