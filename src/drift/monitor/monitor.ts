@@ -6,7 +6,7 @@ import { makeAlert, type Alert, type AlertState } from '../alerts/alert.js';
 import type { DetectorState, DriftDetector, Json } from '../detector.js';
 import { createDetector, restoreDetector, type DetectorName } from '../detectors/index.js';
 import { FeatureTracker, type CurrentWindow, type FeatureKind } from './feature.js';
-import { compileFieldReader, type FieldReader } from './field-reader.js';
+import { fieldReader, numberReader, type FieldReader, type NumberReader } from '../../core/field-reader.js';
 import { classify, resolveThresholds, thresholdOf, type Thresholds } from './thresholds.js';
 
 /** Streams the learner pushes into the monitor (see {@link DriftMonitor.observeValue}). */
@@ -98,8 +98,9 @@ export class DriftMonitor {
   private readonly numericTrackers: FeatureTracker[];
   private readonly categoricalTrackers: FeatureTracker[];
   private readonly eventDetectors: DetectorSlot[];
-  /** Reads the event features' values into `numbers` and `others`, in the trackers' order. */
-  private readonly readEventValues: FieldReader;
+  /** Read the event features' values into `numbers` and `others`, in the trackers' order. */
+  private readonly readNumbers: NumberReader;
+  private readonly readOthers: FieldReader;
   private readonly numbers: Float64Array;
   private readonly others: (FieldValue | undefined)[];
 
@@ -142,10 +143,8 @@ export class DriftMonitor {
     const eventTrackers = this.features.filter((f) => f.inDataset).map((f) => f.tracker);
     this.numericTrackers = eventTrackers.filter((t) => t.kind === 'numeric');
     this.categoricalTrackers = eventTrackers.filter((t) => t.kind === 'categorical');
-    this.readEventValues = compileFieldReader(
-      this.numericTrackers.map((t) => t.name),
-      this.categoricalTrackers.map((t) => t.name),
-    );
+    this.readNumbers = numberReader(this.numericTrackers.map((t) => t.name));
+    this.readOthers = fieldReader(this.categoricalTrackers.map((t) => t.name));
     this.numbers = new Float64Array(this.numericTrackers.length);
     this.others = this.categoricalTrackers.map(() => undefined);
     this.eventDetectors = this.detectors.filter((d) => d.stream !== 'prediction' && d.stream !== 'error');
@@ -157,7 +156,8 @@ export class DriftMonitor {
     const ts = event.ts;
     const numbers = this.numbers;
     const others = this.others;
-    this.readEventValues(event, numbers, others);
+    this.readNumbers(event, numbers);
+    this.readOthers(event, others);
     const numeric = this.numericTrackers;
     for (let i = 0; i < numeric.length; i++) numeric[i]!.observeNumber(numbers[i]!, ts);
     const categorical = this.categoricalTrackers;

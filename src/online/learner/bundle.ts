@@ -1,5 +1,6 @@
 import type { LearnerConfig } from '../../core/config/learner.js';
 import { StreamlearnError } from '../../core/errors.js';
+import { numberReader, type NumberReader } from '../../core/field-reader.js';
 import type { Features, Json, Label, ModelState, OnlineModel, Transformer } from '../model.js';
 import { isClassifier, isDenseModel, type Classifier, type DenseModel } from '../model.js';
 import { MAX_SPARSE_SIZE, MODELS, createModel, isSparseModel, modelFromState } from '../models/index.js';
@@ -57,6 +58,10 @@ export class ModelBundle {
   private readonly encoder: Transformer | null;
   /** The categorical fields' hasher on the sparse path (`name=` hashed once). */
   private readonly hashedFields: HashedFields | null;
+  /** Reads the numeric fields of an event (not numbers as NaN) for the dense and sparse paths. */
+  private readonly readNumeric: NumberReader;
+  /** The numeric fields of the event on the sparse path. */
+  private readonly numbers: Float64Array;
 
   private constructor(
     readonly cfg: LearnerConfig,
@@ -73,6 +78,8 @@ export class ModelBundle {
       this.dense = model;
     } else this.dense = null;
     this.row = new Float64Array(this.numeric.length);
+    this.readNumeric = numberReader(this.numeric);
+    this.numbers = new Float64Array(this.numeric.length);
     const hasher = this.encoder instanceof FeatureHasher ? this.encoder : null;
     const sparseOk =
       hasher !== null &&
@@ -118,12 +125,9 @@ export class ModelBundle {
    * and the dict path must be used.
    */
   fillRow(x: Instance): boolean {
-    const { numeric, row } = this;
-    for (let k = 0; k < numeric.length; k++) {
-      const v = x[numeric[k]!];
-      if (typeof v !== 'number' || !Number.isFinite(v)) return false;
-      row[k] = v;
-    }
+    const row = this.row;
+    this.readNumeric(x, row);
+    for (let k = 0; k < row.length; k++) if (!Number.isFinite(row[k]!)) return false;
     return true;
   }
 
@@ -132,12 +136,13 @@ export class ModelBundle {
    * features present, then the hashed categorical ones, as {@link features} would order them.
    */
   fillSparse(x: Instance): number {
-    const { numeric, sparseIdx, sparseVals } = this;
+    const { numbers, sparseIdx, sparseVals } = this;
     const base = (this.encoder as FeatureHasher).options.nFeatures;
+    this.readNumeric(x, numbers);
     let n = 0;
-    for (let k = 0; k < numeric.length; k++) {
-      const v = x[numeric[k]!];
-      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    for (let k = 0; k < numbers.length; k++) {
+      const v = numbers[k]!;
+      if (!Number.isFinite(v)) continue;
       sparseIdx[n] = base + k;
       sparseVals[n++] = v;
     }

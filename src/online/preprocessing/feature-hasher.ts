@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import type { ModelState, RawFeatures, Transformer } from '../model.js';
+import { RowBuckets, bucketMask, bucketOf } from './buckets.js';
+import { HashedFields } from './hashed-fields.js';
+import { hashRest, pairHash } from './murmur3.js';
+
+export { HashedFields } from './hashed-fields.js';
+export { murmur3, murmur3Pair } from './murmur3.js';
 
 const shape = {
   /** Number of buckets; output keys are `#<bucket>`. */
@@ -19,110 +25,42 @@ export type FeatureHasherOptions = z.input<typeof FeatureHasherOptions>;
 /** The registry spec: options plus `type`. */
 export const FeatureHasherSpec = z.object({ type: z.literal('feature-hasher'), ...shape }).strict();
 
-/*
- * MurmurHash3 (x86, 32-bit) over the UTF-16 code units of a string, two per 32-bit block (equal to
- * scikit-learn's `murmurhash3_32` of the UTF-16LE bytes). The state is split into steps so a
- * `name=value` token can be hashed from a precomputed `name=` state without building the string.
- */
-const C1 = 0xcc9e2d51;
-const C2 = 0x1b873593;
-
-/** One full block `k` mixed into `h`. */
-function mixBlock(h: number, k: number): number {
-  k = Math.imul(k, C1);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, C2);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-/**
- * The final half block (one code unit, or -1) and the length mix; `units` counts UTF-16 code
- * units. The hash comes out as an int32 (its unsigned value is the murmur3 value): kept in int32
- * range, it never becomes a heap number on the way to the bucket.
- */
-function finish(h: number, tail: number, units: number): number {
-  if (tail >= 0) {
-    let k = Math.imul(tail, C1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, C2);
-  }
-  h ^= units * 2;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/**
- * Continues a hash whose first `before` code units are mixed into `h`, with `low` the pending
- * code unit of an unfinished block (-1 if none), over the code units of `s`.
- */
-function hashRest(h: number, low: number, before: number, s: string): number {
-  const len = s.length;
-  let i = 0;
-  if (low >= 0) {
-    if (len === 0) return finish(h, low, before);
-    h = mixBlock(h, low | (s.charCodeAt(0) << 16));
-    i = 1;
-  }
-  for (; i + 1 < len; i += 2) h = mixBlock(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-  return finish(h, i < len ? s.charCodeAt(i) : -1, before + len);
-}
-
-/** MurmurHash3 (x86, 32-bit) over the UTF-16 code units of `s`, two per block. */
-export function murmur3(s: string, seed: number): number {
-  return hashRest(seed | 0, -1, 0, s) >>> 0;
-}
-
-/** The state after `name=`: the mixed blocks and the pending code unit (`=` when `name` is even). */
-interface PairPrefix {
-  h: number;
-  low: number;
-  units: number;
-}
-
-function pairPrefix(name: string, seed: number): PairPrefix {
-  const nl = name.length;
-  let h = seed | 0;
-  let i = 0;
-  for (; i + 1 < nl; i += 2) h = mixBlock(h, name.charCodeAt(i) | (name.charCodeAt(i + 1) << 16));
-  if (i < nl) return { h: mixBlock(h, name.charCodeAt(i) | (61 << 16)), low: -1, units: nl + 1 };
-  return { h, low: 61 /* = */, units: nl + 1 };
-}
-
-/**
- * {@link murmur3} of `${name}=${value}`, without building that string (one allocation less per
- * categorical feature and event).
- */
-export function murmur3Pair(name: string, value: string, seed: number): number {
-  return pairHash(name, value, seed) >>> 0;
-}
-
-/** {@link murmur3Pair} as an int32. */
-function pairHash(name: string, value: string, seed: number): number {
-  const nl = name.length;
-  let h = seed | 0;
-  let i = 0;
-  for (; i + 1 < nl; i += 2) h = mixBlock(h, name.charCodeAt(i) | (name.charCodeAt(i + 1) << 16));
-  if (i < nl) return hashRest(mixBlock(h, name.charCodeAt(i) | (61 << 16)), -1, nl + 1, value);
-  return hashRest(h, 61, nl + 1, value);
-}
-
-/** `mask` for {@link bucketOf}: `nFeatures - 1` for a power of two, else -1. */
-function bucketMask(nFeatures: number): number {
-  return (nFeatures & (nFeatures - 1)) === 0 ? nFeatures - 1 : -1;
-}
-
-/** The bucket of an int32 hash: its unsigned value mod `nFeatures` (a mask for a power of two). */
-function bucketOf(h: number, nFeatures: number, mask: number): number {
-  return mask >= 0 ? h & mask : (h >>> 0) % nFeatures;
-}
-
 /** Prefix of the hasher's output keys: `#<bucket>` is neither integer-like nor a config identifier. */
 export const HASHED_KEY_PREFIX = '#';
+
+/** Most key strings a {@link BucketKeys} holds. */
+const MAX_CACHED_KEYS = 2 ** 16;
+
+/**
+ * The output keys `#<bucket>`, cached by bucket. A fresh key string per feature and event was
+ * most of `transformOne`'s time: the number is formatted, the string built, and V8 then looks it
+ * up in its string table to use it as a property name. Direct-mapped (slot `bucket mod size`, a
+ * newer bucket replaces the older), so it holds at most {@link MAX_CACHED_KEYS} strings.
+ */
+class BucketKeys {
+  /** The bucket whose key each slot holds, -1 for none. */
+  private readonly buckets: Int32Array;
+  private readonly keys: string[];
+  private readonly slotMask: number;
+
+  constructor(nFeatures: number) {
+    let size = 1;
+    while (size < nFeatures && size < MAX_CACHED_KEYS) size *= 2;
+    this.buckets = new Int32Array(size).fill(-1);
+    this.keys = new Array<string>(size).fill('');
+    this.slotMask = size - 1;
+  }
+
+  /** `#<b>`. */
+  of(b: number): string {
+    const slot = b & this.slotMask;
+    if (this.buckets[slot] === b) return this.keys[slot]!;
+    const key = HASHED_KEY_PREFIX + b;
+    this.buckets[slot] = b;
+    this.keys[slot] = key;
+    return key;
+  }
+}
 
 /**
  * The hashing trick: a numeric feature `name` adds its value to bucket `hash(name)`; a string or
@@ -131,8 +69,10 @@ export const HASHED_KEY_PREFIX = '#';
  *
  * The keys are not integer-like on purpose: V8 stores integer-like keys as array elements, which
  * made every model lookup on the output several times slower. Hashes are not cached: hashing
- * `name=value` in place costs less than a `Map` lookup by the (fresh, unhashed) value string would.
- * {@link transformSparse} skips the output object for models with a sparse path. Stateless.
+ * `name=value` in place costs less than a `Map` lookup by the value string (measured: a per-field
+ * `Map` made the learner's hashed path ~35% slower). {@link transformSparse} skips the output
+ * object for models with a sparse path. It learns nothing; what it keeps (reused buffers, key
+ * strings) is a cache, not state.
  *
  * @example
  * new FeatureHasher({ nFeatures: 8 }).transformOne({ color: 'red' }); // { '#2': -1 }
@@ -141,6 +81,12 @@ export class FeatureHasher implements Transformer {
   readonly kind = 'feature-hasher';
   readonly options: z.output<typeof FeatureHasherOptions>;
   private readonly mask: number;
+  /** `transformOne`'s row before it becomes an object (grown when an input has more keys). */
+  private rowIdx = new Int32Array(32);
+  private rowVals = new Float64Array(32);
+  /** Made by the first `transformOne` (a hasher on the sparse path may never build an object). */
+  private keys: BucketKeys | null = null;
+  private readonly written = new RowBuckets();
 
   constructor(options: FeatureHasherOptions = {}) {
     this.options = FeatureHasherOptions.parse(options);
@@ -155,19 +101,19 @@ export class FeatureHasher implements Transformer {
   learnOne(): void {}
 
   transformOne(x: RawFeatures): Record<string, number> {
-    const { nFeatures, alternateSign } = this.options;
-    const mask = this.mask;
-    // a dictionary-mode object: bucket keys vary per event, and as named properties of a plain
-    // object each new combination would make V8 build new hidden classes
-    const out = Object.create(null) as Record<string, number>;
-    for (const name in x) {
-      const v = x[name];
-      if (v === null || v === undefined) continue;
-      const h = this.hash(name, v);
-      const value = typeof v === 'number' ? v : 1;
-      const key = HASHED_KEY_PREFIX + bucketOf(h, nFeatures, mask);
-      out[key] = (out[key] ?? 0) + (alternateSign && h < 0 ? -value : value);
+    let n = this.hashInto(x, this.rowIdx, this.rowVals, 0);
+    while (n < 0) {
+      this.rowIdx = new Int32Array(this.rowIdx.length * 2);
+      this.rowVals = new Float64Array(this.rowVals.length * 2);
+      n = this.hashInto(x, this.rowIdx, this.rowVals, 0);
     }
+    const { rowIdx, rowVals } = this;
+    const keys = (this.keys ??= new BucketKeys(this.options.nFeatures));
+    // a dictionary-mode object: bucket keys vary per event, and as named properties of a plain
+    // object each new combination would make V8 build new hidden classes. The row already holds
+    // the sums, so each key is stored once and never read back.
+    const out = Object.create(null) as Record<string, number>;
+    for (let k = 0; k < n; k++) out[keys.of(rowIdx[k]!)] = rowVals[k]!;
     return out;
   }
 
@@ -175,11 +121,25 @@ export class FeatureHasher implements Transformer {
    * {@link transformOne} without the object: writes buckets to `indices` and values to `values`
    * from position `start` and returns the position after the last one written. Entries come in
    * the order (and with the sums) of `transformOne`'s keys. The arrays must have room for one
-   * entry per key of `x`.
+   * entry per key of `x` (a RangeError otherwise).
    */
   transformSparse(x: RawFeatures, indices: Int32Array, values: Float64Array, start = 0): number {
+    const n = this.hashInto(x, indices, values, start);
+    if (n < 0) throw new RangeError('transformSparse: the arrays have no room for every feature of x');
+    return n;
+  }
+
+  /**
+   * The entries of `x` written from `start` (see {@link transformSparse}); -1 when the arrays run
+   * out of room. Buckets are summed in place, in first-seen order, exactly as `(out[key] ?? 0) +
+   * value` would sum them on an object.
+   */
+  private hashInto(x: RawFeatures, indices: Int32Array, values: Float64Array, start: number): number {
     const { nFeatures, alternateSign } = this.options;
     const mask = this.mask;
+    const room = Math.min(indices.length, values.length);
+    const written = this.written;
+    written.next();
     let n = start;
     for (const name in x) {
       const v = x[name];
@@ -188,12 +148,13 @@ export class FeatureHasher implements Transformer {
       let value = typeof v === 'number' ? v : 1;
       if (alternateSign && h < 0) value = -value; // the top bit of the unsigned hash
       const b = bucketOf(h, nFeatures, mask);
-      let k = start;
-      while (k < n && indices[k] !== b) k++;
-      if (k === n) {
+      const k = written.positionOf(b, indices, start, n);
+      if (k < n) values[k] = values[k]! + value;
+      else if (n === room) return -1;
+      else {
         indices[n] = b;
         values[n++] = 0 + value; // as `(out[key] ?? 0) + value`, which turns -0 into 0
-      } else values[k] = values[k]! + value;
+      }
     }
     return n;
   }
@@ -215,58 +176,5 @@ export class FeatureHasher implements Transformer {
 
   toState(): ModelState {
     return { kind: this.kind, options: this.options };
-  }
-}
-
-/**
- * {@link FeatureHasher.transformSparse} of the categorical fields `names` of an event, read as
- * `{ [name]: String(value) }` over the fields present (null and absent ones skipped): the same
- * entries, order and sums, with `name=` hashed once at construction (see {@link FeatureHasher.forFields}).
- */
-export class HashedFields {
-  readonly names: readonly string[];
-  /** Per field, the hash state after `name=`: mixed blocks, pending code unit (-1: none), length. */
-  private readonly prefixH: Int32Array;
-  private readonly prefixLow: Int32Array;
-  private readonly prefixUnits: Int32Array;
-  private readonly mask: number;
-
-  constructor(
-    names: readonly string[],
-    private readonly options: z.output<typeof FeatureHasherOptions>,
-  ) {
-    this.names = [...new Set(names)]; // as the keys of a dict
-    const prefixes = this.names.map((name) => pairPrefix(name, options.seed));
-    this.prefixH = Int32Array.from(prefixes, (p) => p.h);
-    this.prefixLow = Int32Array.from(prefixes, (p) => p.low);
-    this.prefixUnits = Int32Array.from(prefixes, (p) => p.units);
-    this.mask = bucketMask(options.nFeatures);
-  }
-
-  /** Writes entries from `start` and returns the position after the last (see `transformSparse`). */
-  transformSparse(
-    x: Readonly<Record<string, unknown>>,
-    indices: Int32Array,
-    values: Float64Array,
-    start = 0,
-  ): number {
-    const { names, prefixH, prefixLow, prefixUnits } = this;
-    const { nFeatures, alternateSign } = this.options;
-    const mask = this.mask;
-    let n = start;
-    for (let f = 0; f < names.length; f++) {
-      const v = x[names[f]!];
-      if (v === null || v === undefined) continue;
-      const h = hashRest(prefixH[f]!, prefixLow[f]!, prefixUnits[f]!, typeof v === 'string' ? v : String(v));
-      const value = alternateSign && h < 0 ? -1 : 1;
-      const b = bucketOf(h, nFeatures, mask);
-      let k = start;
-      while (k < n && indices[k] !== b) k++;
-      if (k === n) {
-        indices[n] = b;
-        values[n++] = value;
-      } else values[k] = values[k]! + value;
-    }
-    return n;
   }
 }
