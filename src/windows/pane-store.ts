@@ -5,6 +5,12 @@ import { addToStates, createGroup, type WindowSpec } from './window-spec.js';
 /** A group in one pane: its aggregate states, then its group-by values (see `createGroup`). */
 export type PaneGroup = unknown[];
 
+/** A pane's groups in key order: `keys[i]` is the key of `groups[i]`. */
+export interface SortedPane {
+  keys: string[];
+  groups: PaneGroup[];
+}
+
 /** Panes as a checkpoint holds them: `[start, [[key, groupValues, states]…]]`. */
 export type PanesJson = [number, [string, FieldValue[], Json[]][]][];
 
@@ -30,6 +36,13 @@ export class PaneStore {
   /** The pane `add` used last and its groups (cleared whenever panes are dropped). */
   private lastPane = Number.NaN;
   private lastGroups: Map<string, PaneGroup> | undefined = undefined;
+  /**
+   * Per pane, its groups in key order, as last sorted, with the pane map and its size then. Rows
+   * are written in key order, and a pane is read by every window holding it (a tumbling window
+   * sharing the store and each hopping window over it): sorted once, not once per window. A pane
+   * map only gains groups, so an unchanged size means an unchanged pane.
+   */
+  private readonly sorted = new Map<number, SortedPane & { of: Map<string, PaneGroup>; size: number }>();
   /** The window that writes the panes to checkpoints: the first to join. */
   get ownerName(): string {
     return this.spec.name;
@@ -104,8 +117,21 @@ export class PaneStore {
     let limit = Number.POSITIVE_INFINITY;
     for (const r of this.released) if (r < limit) limit = r;
     for (const pane of this.panes.keys()) if (pane <= limit) this.panes.delete(pane);
+    for (const pane of this.sorted.keys()) if (pane <= limit) this.sorted.delete(pane);
     this.lastPane = Number.NaN;
     this.lastGroups = undefined;
+  }
+
+  /** Pane `pane`'s groups in key order (the order rows are written in), or null without the pane. */
+  sortedGroups(pane: number): SortedPane | null {
+    const groups = this.panes.get(pane);
+    if (groups === undefined) return null;
+    const cached = this.sorted.get(pane);
+    if (cached !== undefined && cached.of === groups && cached.size === groups.size) return cached;
+    const keys = [...groups.keys()].sort();
+    const sorted = { keys, groups: keys.map((k) => groups.get(k)!), of: groups, size: groups.size };
+    this.sorted.set(pane, sorted);
+    return sorted;
   }
 
   toJSON(): PanesJson {

@@ -1,7 +1,7 @@
 import type { Event } from '../core/event.js';
 import type { Row } from '../sinks/sink.js';
 import type { Json } from './aggregator.js';
-import { PaneStore, type PaneGroup, type PanesJson } from './pane-store.js';
+import { PaneStore, type PaneGroup, type PanesJson, type SortedPane } from './pane-store.js';
 import { ACCEPTED, type AddOutcome, type WindowOperator } from './window-operator.js';
 import { mergedWindowRow, type WindowSpec } from './window-spec.js';
 
@@ -184,56 +184,81 @@ export class SlicedWindow implements WindowOperator {
     return [...ends].sort((a, b) => a - b);
   }
 
-  /** Emits window [end-size, end) for `onlyKeys` (or every group present in its panes). */
+  /** Emits window [end-size, end) for `onlyKeys` (or every group present in its panes), in key order. */
   private emitWindow(end: number, onlyKeys: Set<string> | null, rows: Row[]): void {
     const start = end - this.size;
     const versions = this.reemits ? this.versionsOf(start) : null;
-    if (this.slide === this.size) {
-      this.emitPane(start, end, onlyKeys, versions, rows);
-      return;
-    }
-    // A group's panes in pane order; the row reads them in place (no merged state is built)
-    const members = new Map<string, PaneGroup[]>();
-    for (let pane = start; pane < end; pane += this.slide) {
-      const groups = this.panes.get(pane);
-      if (groups === undefined) continue;
-      for (const [key, g] of groups) {
-        if (onlyKeys !== null && !onlyKeys.has(key)) continue;
-        const list = members.get(key);
-        if (list === undefined) members.set(key, [g]);
-        else list.push(g);
-      }
-    }
-    const states = this.paneStates;
-    // stable order (group key) so replays write byte-identical output
-    for (const key of [...members.keys()].sort()) {
-      const list = members.get(key)!;
-      for (let i = 0; i < list.length; i++) states[i] = list[i]!;
-      rows.push(mergedWindowRow(this.spec, start, end, nextVersion(versions, key), states, list.length));
-    }
-    states.length = 0;
+    if (onlyKeys !== null) this.emitKeys(start, end, onlyKeys, versions, rows);
+    else if (this.slide === this.size) this.emitPane(start, end, versions, rows);
+    else this.emitMerged(start, end, versions, rows);
     if (versions !== null && versions.size === 0) this.versions.delete(start);
   }
 
   /** Tumbling: a window is one pane, its groups' states are the rows' states. */
-  private emitPane(
+  private emitPane(start: number, end: number, versions: Map<string, number> | null, rows: Row[]): void {
+    const pane = this.store.sortedGroups(start);
+    if (pane === null) return;
+    const one = this.paneStates;
+    const { keys, groups } = pane;
+    for (let i = 0; i < keys.length; i++) {
+      one[0] = groups[i]!;
+      rows.push(mergedWindowRow(this.spec, start, end, nextVersion(versions, keys[i]!), one, 1));
+    }
+    one.length = 0;
+  }
+
+  /**
+   * Hopping: the window's panes, each in key order, merged like sorted runs; a group's row reads
+   * its states in pane order, in place (no merged state is built).
+   */
+  private emitMerged(start: number, end: number, versions: Map<string, number> | null, rows: Row[]): void {
+    const runs: SortedPane[] = [];
+    for (let pane = start; pane < end; pane += this.slide) {
+      const sorted = this.store.sortedGroups(pane);
+      if (sorted !== null && sorted.keys.length > 0) runs.push(sorted);
+    }
+    const k = runs.length;
+    const at = new Array<number>(k).fill(0);
+    const states = this.paneStates;
+    for (;;) {
+      // the smallest key at the runs' heads
+      let key: string | null = null;
+      for (let r = 0; r < k; r++) {
+        const i = at[r]!;
+        if (i < runs[r]!.keys.length && (key === null || runs[r]!.keys[i]! < key)) key = runs[r]!.keys[i]!;
+      }
+      if (key === null) break;
+      let n = 0;
+      for (let r = 0; r < k; r++) {
+        const i = at[r]!;
+        if (i < runs[r]!.keys.length && runs[r]!.keys[i] === key) {
+          states[n++] = runs[r]!.groups[i]!;
+          at[r] = i + 1;
+        }
+      }
+      rows.push(mergedWindowRow(this.spec, start, end, nextVersion(versions, key), states, n));
+    }
+    states.length = 0;
+  }
+
+  /** Re-emission of some groups: their panes looked up by key, in key order. */
+  private emitKeys(
     start: number,
     end: number,
-    onlyKeys: Set<string> | null,
+    onlyKeys: Set<string>,
     versions: Map<string, number> | null,
     rows: Row[],
   ): void {
-    const groups = this.panes.get(start);
-    if (groups !== undefined) {
-      const keys = onlyKeys === null ? [...groups.keys()] : [...onlyKeys].filter((k) => groups.has(k));
-      const one = this.paneStates;
-      for (const key of keys.sort()) {
-        one[0] = groups.get(key)!;
-        rows.push(mergedWindowRow(this.spec, start, end, nextVersion(versions, key), one, 1));
+    const states = this.paneStates;
+    for (const key of [...onlyKeys].sort()) {
+      let n = 0;
+      for (let pane = start; pane < end; pane += this.slide) {
+        const g = this.panes.get(pane)?.get(key);
+        if (g !== undefined) states[n++] = g;
       }
-      one.length = 0;
+      if (n > 0) rows.push(mergedWindowRow(this.spec, start, end, nextVersion(versions, key), states, n));
     }
-    if (versions !== null && versions.size === 0) this.versions.delete(start);
+    states.length = 0;
   }
 
   private versionsOf(start: number): Map<string, number> {

@@ -112,9 +112,10 @@ export class DenseStore {
     const needed = size + weight;
     let list = this.counts;
     if (list.length < needed) {
-      // exact growth while tiny (most stores keep a value or two), doubling beyond
+      // one slot for the first value (a million open groups may hold one each), then room for
+      // four, then doubling: few reallocations for the handful most stores see
       const grown = new Array<number>(
-        needed < 4 ? needed : Math.min(SMALL_VALUES, Math.max(needed, list.length * 2)),
+        needed === 1 ? 1 : Math.min(SMALL_VALUES, Math.max(needed, 4, list.length * 2)),
       );
       for (let k = 0; k < size; k++) grown[k] = list[k]!;
       this.counts = list = grown;
