@@ -27,7 +27,24 @@ export interface WindowSpec {
   groupKey(event: Event): string;
   /** The same key from a group's values, in group-by order (checkpoints are re-keyed with it). */
   keyOfValues(values: readonly (FieldValue | undefined)[]): string;
+  /** Builds a row (see {@link RowFactory}). */
+  makeRow: RowFactory;
 }
+
+/**
+ * A window row from its head (start, end, version, retracted), the group values
+ * `groupValues[at..]` and the aggregate results `results[0..columns)`, with its columns in table
+ * order: pipeline, window, group-by fields, start, end, version, retracted, aggregates.
+ */
+export type RowFactory = (
+  start: number,
+  end: number,
+  version: number,
+  retracted: boolean,
+  groupValues: readonly unknown[],
+  at: number,
+  results: readonly FieldValue[],
+) => Row;
 
 /** Output column name of an aggregate: `as`, or a readable default such as `sum_amount`, `p95_latency`. */
 export function columnName(a: AggregateConfig): string {
@@ -87,7 +104,59 @@ export function compileWindow(pipeline: string, config: WindowConfig): WindowSpe
     allowedLateness: config.allowedLateness,
     groupKey,
     keyOfValues,
+    makeRow: rowFactory(
+      pipeline,
+      config.name,
+      groupBy,
+      columns.map((c) => c.column),
+    ),
   };
+}
+
+/**
+ * The window's {@link RowFactory}: one object literal compiled for its columns, so a row gets its
+ * final shape at once (a window emits a row per group, and a field-by-field build goes through a
+ * map transition, a keyed store and a property-array growth per column). Names are identifiers
+ * (the config checks them) quoted with JSON.stringify; `__proto__` in a literal would set the
+ * prototype, so such a window builds its rows field by field, as the literal would lay them out.
+ */
+function rowFactory(pipeline: string, window: string, groupBy: string[], columns: string[]): RowFactory {
+  if ([...groupBy, ...columns].includes('__proto__'))
+    return (start, end, version, retracted, groupValues, at, results) => {
+      const row: Row = { pipeline, window };
+      for (let i = 0; i < groupBy.length; i++)
+        Object.defineProperty(row, groupBy[i]!, {
+          value: (groupValues[at + i] as FieldValue) ?? null,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      Object.assign(row, { start, end, version, retracted });
+      for (let i = 0; i < columns.length; i++)
+        Object.defineProperty(row, columns[i]!, {
+          value: results[i]!,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      return row;
+    };
+  const q = JSON.stringify;
+  const members = [
+    `"pipeline": P`,
+    `"window": W`,
+    ...groupBy.map((g, i) => `${q(g)}: g[at + ${i}] ?? null`),
+    `"start": start`,
+    `"end": end`,
+    `"version": version`,
+    `"retracted": retracted`,
+    ...columns.map((c, i) => `${q(c)}: r[${i}]`),
+  ];
+  return new Function(
+    'P',
+    'W',
+    `return function windowRow(start, end, version, retracted, g, at, r) { return { ${members.join(', ')} }; };`,
+  )(pipeline, window) as RowFactory;
 }
 
 /*
@@ -190,12 +259,10 @@ export function windowRow(
   groupValues: FieldValue[],
   states: unknown[] | null,
 ): Row {
-  const row = rowHead(spec, start, end, version, groupValues, 0, states === null);
-  for (let i = 0; i < spec.columns.length; i++) {
-    const c = spec.columns[i]!;
-    row[c.column] = states === null ? null : resultValue(c.agg.result(states[i]));
-  }
-  return row;
+  const results = resultScratch;
+  for (let i = 0; i < spec.columns.length; i++)
+    results[i] = states === null ? null : resultValue(spec.columns[i]!.agg.result(states[i]));
+  return spec.makeRow(start, end, version, states === null, groupValues, 0, results);
 }
 
 /**
@@ -212,7 +279,7 @@ export function mergedWindowRow(
   panes: readonly unknown[][],
   n: number,
 ): Row {
-  const row = rowHead(spec, start, end, version, panes[0]!, spec.columns.length, false);
+  const results = resultScratch;
   const column = columnScratch;
   for (let i = 0; i < spec.columns.length; i++) {
     const c = spec.columns[i]!;
@@ -227,33 +294,15 @@ export function mergedWindowRow(
       for (let p = 0; p < n; p++) into = c.agg.merge(into, panes[p]![i]);
       r = c.agg.result(into);
     }
-    row[c.column] = resultValue(r);
+    results[i] = resultValue(r);
   }
-  return row;
+  return spec.makeRow(start, end, version, false, panes[0]!, spec.columns.length, results);
 }
 
 /** One column's states across panes, reused by {@link mergedWindowRow}. */
 const columnScratch: unknown[] = [];
-
-/** The key and version columns of a row; the group values are `values[at..]`. */
-function rowHead(
-  spec: WindowSpec,
-  start: number,
-  end: number,
-  version: number,
-  values: readonly unknown[],
-  at: number,
-  retracted: boolean,
-): Row {
-  const row: Row = { pipeline: spec.pipeline, window: spec.name };
-  for (let i = 0; i < spec.groupBy.length; i++)
-    row[spec.groupBy[i]!] = (values[at + i] as FieldValue) ?? null;
-  row.start = start;
-  row.end = end;
-  row.version = version;
-  row.retracted = retracted;
-  return row;
-}
+/** A row's aggregate results (primitives), reused by {@link windowRow} and {@link mergedWindowRow}. */
+const resultScratch: FieldValue[] = [];
 
 function resultValue(r: unknown): FieldValue {
   return r === null || r === undefined ? null : typeof r === 'object' ? JSON.stringify(r) : (r as FieldValue);

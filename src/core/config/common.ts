@@ -20,7 +20,9 @@ export const identifier = z
   .regex(
     /^[A-Za-z_][A-Za-z0-9_]{0,62}$/,
     'must start with a letter or _ and hold only letters, digits and _ (≤ 63)',
-  );
+  )
+  // a JavaScript object's key `__proto__` is its prototype: events and rows could not hold it
+  .refine((name) => name !== '__proto__', 'is reserved ("__proto__" names a JavaScript prototype)');
 
 /** A Kafka bootstrap address, `host:port` (`[::1]:9092` for IPv6), as kafkajs and librdkafka expect. */
 export const brokerAddress = z
