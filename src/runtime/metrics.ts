@@ -74,10 +74,10 @@ export class Metrics {
     labelNames: ['pipeline', 'partition'],
     registers: [this.registry],
   });
-  /** Wall time from a window's end to its row being emitted (recorded by the runtime). */
+  /** Wall time from a window's end to its rows being emitted, once per window end (recorded by the runtime). */
   readonly windowEmitLatency = new Histogram({
     name: 'streamlearn_window_emit_latency_seconds',
-    help: 'Wall time from the end of a window to the emission of its row.',
+    help: 'Wall time from the end of a window to the emission of its rows (one observation per window end emitted).',
     labelNames: ['pipeline', 'window'],
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],

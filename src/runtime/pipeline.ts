@@ -491,10 +491,17 @@ export class Pipeline {
         { pipeline: this.parts.config.pipeline, window: w.spec.name },
         rows.length,
       );
-      // emit latency: wall time past the window's end (meaningful when event time tracks wall time)
+      // emit latency: wall time past a window's end (meaningful when event time tracks wall time),
+      // once per window end: its rows leave together, and per row it would weigh windows by their
+      // group count at a prom-client call each (rows of one end are adjacent)
       const now = Date.now();
       const latency = this.parts.metrics.windowEmitLatency.labels(this.parts.config.pipeline, w.spec.name);
-      for (const r of rows) if (!r.retracted) latency.observe(Math.max(0, (now - (r.end as number)) / 1000));
+      let lastEnd = Number.NaN;
+      for (const r of rows) {
+        if (r.retracted || r.end === lastEnd) continue;
+        lastEnd = r.end as number;
+        latency.observe(Math.max(0, (now - lastEnd) / 1000));
+      }
       this.parts.onRows?.(w.table.name, rows);
     }
   }
