@@ -7,9 +7,12 @@
  * step is needed; numbers as their 8 IEEE-754 bytes.
  */
 
-/** Bits 0–31 (h1) of the last hash. */
+/**
+ * Bits 0–31 (h1) of the last hash, as a signed 32-bit integer (`>>> 0` reads them unsigned): a
+ * module variable holding an unsigned value ≥ 2^31 would box it in a new heap number per hash.
+ */
 export let hashLo = 0;
-/** Bits 32–63 (h2) of the last hash. */
+/** Bits 32–63 (h2) of the last hash, signed like {@link hashLo}. */
 export let hashHi = 0;
 
 const C1 = 0x239b961b;
@@ -47,8 +50,8 @@ function finish(h1: number, h2: number, h3: number, h4: number, length: number):
   h4 = fmix(h4);
   h1 = (h1 + h2 + h3 + h4) | 0;
   h2 = (h2 + h1) | 0;
-  hashLo = h1 >>> 0;
-  hashHi = h2 >>> 0;
+  hashLo = h1;
+  hashHi = h2;
 }
 
 /** Code units `at` and `at + 1` of `s` as one little-endian word; a missing second unit reads as 0. */

@@ -9,7 +9,8 @@ function asUnits(text: string): string {
   return out;
 }
 
-const hex = (): string => hashLo.toString(16).padStart(8, '0') + hashHi.toString(16).padStart(8, '0');
+const hex = (): string =>
+  (hashLo >>> 0).toString(16).padStart(8, '0') + (hashHi >>> 0).toString(16).padStart(8, '0');
 
 describe('MurmurHash3 x86_128', () => {
   // First 64 bits of the reference C implementation's output (seed 0), as listed in the test suite
