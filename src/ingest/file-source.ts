@@ -21,9 +21,8 @@ export class FileSource implements Source {
   private positions: Positions = {};
   private ended = false;
   private readonly ready: RecordBatch[] = [];
-  /** Lines read but not yet handed out (from `linesHead` on). */
+  /** Lines read but not yet handed out. */
   private lines: RawRecord[] = [];
-  private linesHead = 0;
 
   constructor(private readonly cfg: FileSourceConfig) {
     this.topic = basename(cfg.path);
@@ -31,9 +30,7 @@ export class FileSource implements Source {
 
   async start(positions?: Positions): Promise<void> {
     this.positions = positions ?? {};
-    // 64 KiB reads: records are views into the chunk, so a chunk lives as long as its batch. With
-    // 1 MiB chunks they outlived young-generation collections and were freed only by a full GC,
-    // which a heap of a million open window groups makes rare: 180 MB of dead chunks sat in RSS.
+    // 64 KiB reads: records are views into the chunk, so a chunk lives as long as its batch
     const stream = createReadStream(this.cfg.path, { highWaterMark: 1 << 16 });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -90,7 +87,7 @@ export class FileSource implements Source {
   /** The next `batchSize` lines (fewer at the end of the file), or null when none are left. */
   private async readLines(): Promise<RawRecord[] | null> {
     if (!this.iterator) throw new StreamlearnError('SL_ERR_INTERNAL', 'FileSource.next() before start()');
-    while (this.lines.length - this.linesHead < this.cfg.batchSize && !this.ended) {
+    while (this.lines.length < this.cfg.batchSize && !this.ended) {
       const { value, done } = await this.iterator.next();
       if (done) {
         this.ended = true;
@@ -100,16 +97,23 @@ export class FileSource implements Source {
       }
       this.splitLines(value);
     }
-    const available = this.lines.length - this.linesHead;
+    const available = this.lines.length;
     if (available === 0) return null;
-    const take = Math.min(available, this.cfg.batchSize);
-    const records = this.lines.slice(this.linesHead, this.linesHead + take);
-    this.linesHead += take;
-    if (this.linesHead === this.lines.length) {
+    // what is handed out leaves `lines` (the rest is under a chunk's lines): an array that only
+    // moved a head along kept every record of the file, and every chunk they view, alive
+    if (available <= this.cfg.batchSize) {
+      const records = this.lines;
       this.lines = [];
-      this.linesHead = 0;
+      return records;
     }
+    const records = this.lines.slice(0, this.cfg.batchSize);
+    this.lines = this.lines.slice(this.cfg.batchSize);
     return records;
+  }
+
+  /** Lines read ahead and not yet handed out (bounded by a batch and a read chunk). */
+  get bufferedLines(): number {
+    return this.lines.length;
   }
 
   async commit(): Promise<void> {}

@@ -32,4 +32,24 @@ describe('FileSource', () => {
     // resuming from a position skips the lines before it
     expect(await readAll(path, { 'lines.jsonl:0': '7' })).toEqual(expected.slice(7));
   });
+
+  it('holds no more than a batch and a read chunk of lines, however long the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sl-file-source-'));
+    const path = join(dir, 'many.jsonl');
+    const n = 50_000;
+    writeFileSync(path, Array.from({ length: n }, (_, i) => `{"i":${i}}`).join('\n'));
+    const batchSize = 1_000;
+    const source = new FileSource(fileSourceSchema.parse({ type: 'file', path, batchSize }));
+    await source.start();
+    let seen = 0;
+    let most = 0;
+    for (let b = await source.next(); b !== null; b = await source.next()) {
+      seen += b.records.length;
+      most = Math.max(most, source.bufferedLines);
+    }
+    await source.close();
+    expect(seen).toBe(n);
+    // a 64 KiB chunk holds at most ~6.5k of these 10-byte lines
+    expect(most).toBeLessThan(batchSize + 7_000);
+  });
 });
