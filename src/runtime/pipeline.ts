@@ -138,6 +138,10 @@ export class Pipeline {
   private pendingCount = 0;
   /** The background write started by {@link writeBehind}, until a flush waits for it. */
   private writing: Promise<void> | null = null;
+  /** A checkpoint finishing in the background (see {@link checkpoint}), until the next one waits for it. */
+  private checkpointing: Promise<void> | null = null;
+  /** The last dead-letter flush: flushes run one at a time (outputs are not re-entrant). */
+  private deadLetterFlush: Promise<void> = Promise.resolve();
   private readonly stopper = new AbortController();
   private readonly checkpointName: string;
   private readonly owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -251,16 +255,18 @@ export class Pipeline {
         if (this.crashed) break;
         if (this.rowsPending() >= WRITE_BEHIND_ROWS) await this.writeBehind();
         if (this.parts.deadLetter.pendingBytes >= MAX_PENDING_DEAD_LETTER_BYTES)
-          await this.untilDone('sink', () => this.parts.deadLetter.flush());
-        if (this.now() - this.lastCheckpointAt >= config.checkpoint.interval) await this.checkpoint();
+          await this.flushDeadLetters();
+        if (this.now() - this.lastCheckpointAt >= config.checkpoint.interval)
+          await this.checkpoint(this.stages.length === 0);
       }
       if (ended) {
         // end of input: every window may fire
         this.watermarks.finish();
         this.advance();
       }
-      if (!this.crashed) await this.checkpoint();
+      if (!this.crashed) await this.checkpoint(false);
     } finally {
+      await this.checkpointing?.catch(() => undefined);
       await this.writing?.catch(() => undefined);
       for (const task of this.tasks.values()) await task.keeper.stop().catch(() => undefined);
       await source.close().catch(() => undefined);
@@ -287,6 +293,8 @@ export class Pipeline {
     if (assignment === null) return;
     for (const [partition, task] of this.tasks) {
       if (assignment.has(partition)) continue;
+      // a checkpoint in flight saves with this task's lease: let it finish before handing it back
+      await this.settleCheckpoint();
       this.tasks.delete(partition);
       delete this.positions[partition];
       await task.keeper.stop().catch(() => undefined);
@@ -536,12 +544,6 @@ export class Pipeline {
     await writing;
   }
 
-  /** Writes every pending row; waits and retries while the sink is down (back-pressure, not loss). */
-  private async flushRows(): Promise<void> {
-    await this.settleWrite();
-    await this.writeRows(this.takeRows());
-  }
-
   /** The pending rows by table, the stages' included; pending is empty after. */
   private takeRows(): Map<string, Row[]> {
     for (const stage of this.stages) {
@@ -574,14 +576,57 @@ export class Pipeline {
     }
   }
 
-  /** Rows, dead letters, then the state checkpoints, then the source commit: in this order only. */
-  private async checkpoint(): Promise<void> {
-    const { deadLetter, store, source, metrics, config, logger } = this.parts;
-    const end = metrics.checkpoint.startTimer({ pipeline: config.pipeline });
-    await this.flushRows();
-    await this.untilDone('sink', () => deadLetter.flush());
-    for (const task of this.tasks.values()) {
-      const bytes = encodeCheckpoint(this.snapshotOf(task));
+  /**
+   * A checkpoint. The barrier is now: the pending rows, every task's state and the positions are
+   * taken at once; then the rows are written, dead letters flushed, the states saved and only then
+   * the positions committed, in this order only. In the `background` the rest runs while input goes
+   * on (as Flink's asynchronous snapshots): later rows queue behind the barrier's, the next
+   * checkpoint waits for this one, and an error surfaces there. A crash before the save restores
+   * the previous checkpoint and replays, re-emitting the same keyed, versioned rows. Pipelines with
+   * stages checkpoint in the foreground: a stage's `afterCheckpoint` reads its state as of the
+   * barrier (the learner publishes its model version from it).
+   */
+  private async checkpoint(background: boolean): Promise<void> {
+    await this.settleCheckpoint();
+    const end = this.parts.metrics.checkpoint.startTimer({ pipeline: this.parts.config.pipeline });
+    const rows = this.takeRows();
+    const states = [...this.tasks.values()].map((task) => ({
+      task,
+      bytes: encodeCheckpoint(this.snapshotOf(task)),
+    }));
+    const positions = { ...this.positions };
+    this.lastCheckpointAt = this.now();
+    const before = this.writing;
+    const rowsWritten = (async () => {
+      await before;
+      await this.writeRows(rows);
+    })();
+    rowsWritten.catch(() => undefined); // awaited below
+    this.writing = rowsWritten;
+    const done = this.completeCheckpoint(rowsWritten, states, positions).finally(end);
+    if (!background) return done;
+    done.catch(() => undefined); // awaited (and its error thrown) by the next checkpoint
+    this.checkpointing = done;
+  }
+
+  /** Waits for the checkpoint finishing in the background, if any; throws its error. */
+  private async settleCheckpoint(): Promise<void> {
+    const checkpointing = this.checkpointing;
+    this.checkpointing = null;
+    await checkpointing;
+  }
+
+  /** The durable half of a checkpoint: its rows, the dead letters, the states, then the commit. */
+  private async completeCheckpoint(
+    rowsWritten: Promise<void>,
+    states: { task: Task; bytes: Uint8Array }[],
+    positions: Positions,
+  ): Promise<void> {
+    const { store, source, metrics, config, logger } = this.parts;
+    await rowsWritten;
+    if (this.writing === rowsWritten) this.writing = null;
+    await this.flushDeadLetters();
+    for (const { task, bytes } of states) {
       const lease = task.keeper.lease;
       if (!lease)
         throw new StreamlearnError(
@@ -595,21 +640,28 @@ export class Pipeline {
       );
     }
     try {
-      await source.commit({ ...this.positions });
+      await source.commit(positions);
     } catch (err) {
       // the checkpoint holds the positions: a restart seeks past what is committed
       logger.warn({ err }, 'offset commit failed; the checkpoint still records the positions');
     }
     for (const stage of this.stages) await stage.afterCheckpoint?.();
     this.stats.checkpoints++;
-    this.lastCheckpointAt = this.now();
     for (const { spec } of this.windows) {
       let open = 0;
       for (const task of this.tasks.values())
         for (const w of task.windows) if (w.spec.name === spec.name) open += w.operator.openWindows;
       metrics.openWindows.set({ pipeline: config.pipeline, window: spec.name }, open);
     }
-    end();
+  }
+
+  /** Flushes the dead letters after any flush still running (serialised: outputs are not re-entrant). */
+  private flushDeadLetters(): Promise<void> {
+    const flush = this.deadLetterFlush
+      .catch(() => undefined)
+      .then(() => this.untilDone('sink', () => this.parts.deadLetter.flush()));
+    this.deadLetterFlush = flush;
+    return flush;
   }
 
   /** What a task's checkpoint holds: its windows and positions (and, global, the stages). */
