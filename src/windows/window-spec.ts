@@ -117,40 +117,21 @@ export function compileWindow(pipeline: string, config: WindowConfig): WindowSpe
  * The window's {@link RowFactory}: one object literal compiled for its columns, so a row gets its
  * final shape at once (a window emits a row per group, and a field-by-field build goes through a
  * map transition, a keyed store and a property-array growth per column). Names are identifiers
- * (the config checks them) quoted with JSON.stringify; `__proto__` in a literal would set the
- * prototype, so such a window builds its rows field by field, as the literal would lay them out.
+ * (the config checks them) quoted with JSON.stringify; a `__proto__` key would set the prototype
+ * in a literal, so it is written computed (`["__proto__"]`), which defines an own property.
  */
 function rowFactory(pipeline: string, window: string, groupBy: string[], columns: string[]): RowFactory {
-  if ([...groupBy, ...columns].includes('__proto__'))
-    return (start, end, version, retracted, groupValues, at, results) => {
-      const row: Row = { pipeline, window };
-      for (let i = 0; i < groupBy.length; i++)
-        Object.defineProperty(row, groupBy[i]!, {
-          value: (groupValues[at + i] as FieldValue) ?? null,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      Object.assign(row, { start, end, version, retracted });
-      for (let i = 0; i < columns.length; i++)
-        Object.defineProperty(row, columns[i]!, {
-          value: results[i]!,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      return row;
-    };
-  const q = JSON.stringify;
+  const key = (name: string): string =>
+    name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
   const members = [
     `"pipeline": P`,
     `"window": W`,
-    ...groupBy.map((g, i) => `${q(g)}: g[at + ${i}] ?? null`),
+    ...groupBy.map((g, i) => `${key(g)}: g[at + ${i}] ?? null`),
     `"start": start`,
     `"end": end`,
     `"version": version`,
     `"retracted": retracted`,
-    ...columns.map((c, i) => `${q(c)}: r[${i}]`),
+    ...columns.map((c, i) => `${key(c)}: r[${i}]`),
   ];
   return new Function(
     'P',
