@@ -82,6 +82,15 @@ pid_alive() {
 
 read_pid() { tr -dc '0-9' <"$1"; }
 
+# spawned_alive <pidfile>: whether the process we just started is still there. Not pid_alive: for
+# a moment after `&` the child is a fork of this shell (its cmdline is this script's) until it
+# execs, so a command-line match right after starting fails about one time in seven.
+spawned_alive() {
+  local pid
+  pid="$(read_pid "$1" 2>/dev/null)"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && ! grep -qE '^State:[[:space:]]+Z' "/proc/$pid/status" 2>/dev/null
+}
+
 # stop_pid <pidfile> <needle> <name> <grace seconds>
 stop_pid() {
   local pidfile="$1" needle="$2" name="$3" grace="$4" pid i
@@ -316,7 +325,7 @@ kafka_start() {
   echo $! >"$KAFKA_PID"
   local deadline=$((SECONDS + WAIT_SECONDS))
   until port_open "$KAFKA_PORT"; do
-    kafka_running || fail_with_log kafka "$KAFKA_LOG"
+    spawned_alive "$KAFKA_PID" || fail_with_log kafka "$KAFKA_LOG"
     ((SECONDS < deadline)) || fail_with_log kafka "$KAFKA_LOG"
     sleep 0.2
   done
@@ -440,7 +449,7 @@ clickhouse_start() {
   fi
   local deadline=$((SECONDS + WAIT_SECONDS))
   until clickhouse_ping; do
-    clickhouse_running || fail_with_log clickhouse "$CH_STDOUT" "$CH_ERRLOG"
+    spawned_alive "$CH_PID" || fail_with_log clickhouse "$CH_STDOUT" "$CH_ERRLOG"
     ((SECONDS < deadline)) || fail_with_log clickhouse "$CH_STDOUT" "$CH_ERRLOG"
     sleep 0.2
   done
