@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../src/core/config/index.js';
+import { parseConfig, type PipelineConfig } from '../../src/core/config/index.js';
 import type { Positions, RecordBatch } from '../../src/core/event.js';
 import { createLogger } from '../../src/core/logger.js';
 import { MemoryDeadLetterOutput } from '../../src/ingest/dead-letter.js';
@@ -15,7 +15,7 @@ import { MemoryCheckpointStore } from '../../src/state/memory-store.js';
 const EVENTS = 40_000; // 40 generator batches of 1 000
 const BATCHES_DURING_SAVE = 3;
 
-function windowsConfig(): Config {
+function windowsConfig(): PipelineConfig {
   return parseConfig(
     {
       pipeline: 'bg',
@@ -95,7 +95,7 @@ class GatedStore extends MemoryCheckpointStore {
 class LoggingSource extends GeneratorSource {
   readonly commits: Positions[] = [];
   constructor(
-    config: Config,
+    config: PipelineConfig,
     private readonly store: GatedStore,
   ) {
     super(config.source as never);
@@ -104,8 +104,8 @@ class LoggingSource extends GeneratorSource {
     await new Promise((r) => setImmediate(r));
     return super.next();
   }
-  override async commit(positions: Positions): Promise<void> {
-    this.commits.push({ ...positions });
+  override async commit(positions?: Positions): Promise<void> {
+    this.commits.push({ ...positions! });
     this.store.log.push('commit');
   }
 }
