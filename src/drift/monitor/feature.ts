@@ -254,21 +254,10 @@ export class FeatureTracker {
     this.curHist.total = ring.length;
   }
 
-  private add(x: number, bin: number, ts: number): void {
-    if (this.countWindow) this.slide(x, bin, ts);
-    else this.push(x, bin, ts);
-  }
-
   /** Count window: a full ring overwrites its oldest entry, whose bin loses one count. */
-  private slide(x: number, bin: number, ts: number): void {
-    const ring = this.ring;
-    const counts = this.curHist.counts;
-    if (ring.full) counts[ring.replaceOldest(x, bin, ts)]! -= 1;
-    else {
-      ring.push(x, bin, ts);
-      this.curHist.total += 1;
-    }
-    counts[bin]! += 1;
+  private add(x: number, bin: number, ts: number): void {
+    if (!this.countWindow) this.push(x, bin, ts);
+    else if (this.ring.slide(x, bin, ts, this.curHist.counts)) this.curHist.total += 1;
   }
 
   /** Time window: evicts what is older than `size` before the newest event time, then appends. */

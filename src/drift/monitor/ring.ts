@@ -1,7 +1,7 @@
 /**
  * The current window of one feature: values, their bin (or category) index and event time, in
  * arrival order, in typed-array rings. A count window has a fixed capacity; a time window grows by
- * doubling when it fills. Push, replace and evict are O(1) and allocate nothing (except growing).
+ * doubling when it fills. Push, slide and evict are O(1) and allocate nothing (except growing).
  */
 export class WindowRing {
   values: Float64Array;
@@ -24,10 +24,6 @@ export class WindowRing {
     return this.values.length;
   }
 
-  get full(): boolean {
-    return this.length === this.values.length;
-  }
-
   /** Appends; the caller evicts first when a count window is full. */
   push(value: number, bin: number, ts: number): void {
     if (this.length === this.values.length) this.grow();
@@ -40,17 +36,30 @@ export class WindowRing {
   }
 
   /**
-   * Count window at capacity: the new entry takes the oldest one's slot. Returns the evicted bin.
-   * (Call only when full.)
+   * Count window: appends, or when full overwrites the oldest entry, and keeps `counts` (per bin)
+   * in step: +1 for `bin`, −1 for the bin evicted. Returns whether the ring grew. One call on the
+   * monitor's per-value hot path, where a chain of small calls was inlined by V8 in some
+   * processes and not in others.
    */
-  replaceOldest(value: number, bin: number, ts: number): number {
-    const i = this.head;
-    const evicted = this.bins[i]!;
-    this.values[i] = value;
-    this.bins[i] = bin;
+  slide(value: number, bin: number, ts: number, counts: Float64Array): boolean {
+    const values = this.values;
+    const cap = values.length;
+    const bins = this.bins;
+    let i = this.head + this.length;
+    const grew = this.length < cap;
+    if (grew) {
+      if (i >= cap) i -= cap;
+      this.length++;
+    } else {
+      i = this.head;
+      counts[bins[i]!]! -= 1;
+      this.head = i + 1 === cap ? 0 : i + 1;
+    }
+    values[i] = value;
+    bins[i] = bin;
     this.times[i] = ts;
-    this.head = i + 1 === this.values.length ? 0 : i + 1;
-    return evicted;
+    counts[bin]! += 1;
+    return grew;
   }
 
   /** Bin of the oldest entry (call only when non-empty). */
