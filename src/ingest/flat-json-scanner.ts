@@ -5,10 +5,11 @@ import type { FieldValue } from '../core/event.js';
  * a well-formed object and keeps the values of the named fields, without building the object
  * `JSON.parse` would (most of which the decoder would copy and drop).
  *
- * It takes only the plain case — ASCII text, strings without escapes, no nested values, numbers
- * that convert exactly with one multiplication or division (Clinger's fast path: at most 15
- * significant digits and a power of ten up to 1e22, both exact doubles, so the single rounding is
- * the correct one), each named field at most once — and declines everything else. The decoder
+ * It takes only the plain case — ASCII text, strings without escapes, no nested values, named
+ * fields' numbers that convert exactly with one multiplication or division (Clinger's fast path:
+ * at most 15 significant digits and a power of ten up to 1e22, both exact doubles, so the single
+ * rounding is the correct one; other fields' numbers are only checked against the grammar), each
+ * named field at most once — and declines everything else. The decoder
  * then takes its `JSON.parse` path, so this reader never decides a rejection and never yields a
  * value `JSON.parse` would not.
  *
@@ -24,19 +25,22 @@ export class FlatJsonScanner {
   readonly kinds: Uint8Array;
   /** The value of each field whose kind is `NUMBER` (a typed array: no heap number per value). */
   readonly numbers: Float64Array;
-  private readonly spare: number;
   /** The value of each field whose kind is `STRING`. */
   readonly strings: (string | undefined)[];
   private readonly names: Uint8Array[];
-  /** The field found at each key position of the previous record: the usual guess for the next. */
-  private readonly lastOrder: number[] = [];
+  /**
+   * The key at each position of the previous record (its bytes, checked once) and the field it
+   * names (−1: none). A stream's records repeat their layout, so a key is usually matched by one
+   * compare against its predecessor at the same position, named or not.
+   */
+  private readonly lastKeys: Uint8Array[] = [];
+  private readonly lastFields: number[] = [];
   private readonly cache: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE);
 
   constructor(names: readonly string[]) {
     this.names = names.map((n) => new Uint8Array(Buffer.from(n, 'utf8')));
     this.kinds = new Uint8Array(names.length);
-    this.numbers = new Float64Array(names.length + 1);
-    this.spare = names.length;
+    this.numbers = new Float64Array(names.length);
     this.strings = names.map(() => undefined);
   }
 
@@ -70,18 +74,25 @@ export class FlatJsonScanner {
     c = b[++i];
     while (c === SPACE || c === NEWLINE || c === RETURN || c === TAB) c = b[++i];
     if (c === CLOSE_BRACE) return onlySpaceFrom(b, i + 1, n);
-    const lastOrder = this.lastOrder;
+    const lastKeys = this.lastKeys;
     for (let position = 0; ; position++) {
       if (c !== QUOTE) return false;
-      // the key
+      // the key: the same bytes as last time at this position (checked then), or read afresh
       const keyStart = i + 1;
-      let keyEnd = keyStart;
-      for (c = b[keyEnd]; c !== QUOTE; c = b[++keyEnd])
-        if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
-      let field = lastOrder[position] ?? -1;
-      if (field < 0 || !sameBytes(this.names[field]!, b, keyStart, keyEnd)) {
+      let field: number;
+      let keyEnd: number;
+      const last = lastKeys[position];
+      if (last !== undefined && sameKey(last, b, keyStart)) {
+        field = this.lastFields[position]!;
+        keyEnd = keyStart + last.length;
+      } else {
+        keyEnd = keyStart;
+        for (c = b[keyEnd]; c !== QUOTE; c = b[++keyEnd])
+          if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
         field = this.fieldOf(b, keyStart, keyEnd);
-        lastOrder[position] = field;
+        // a copy: `b` may be a view into a buffer the source reuses (Buffer#slice would be one too)
+        lastKeys[position] = Uint8Array.prototype.slice.call(b, keyStart, keyEnd);
+        this.lastFields[position] = field;
       }
       i = keyEnd + 1;
       c = b[i];
@@ -94,16 +105,23 @@ export class FlatJsonScanner {
       if (c === QUOTE) {
         const start = i + 1;
         let end = start;
-        for (c = b[end]; c !== QUOTE; c = b[++end])
-          if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
         if (field >= 0) {
+          // a field's string is hashed for the intern cache in the same pass that checks it
+          let h = FNV_OFFSET;
+          for (c = b[end]; c !== QUOTE; c = b[++end]) {
+            if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
+            h = Math.imul(h ^ c!, FNV_PRIME);
+          }
           kinds[field] = STRING;
-          this.strings[field] = this.intern(b, start, end);
+          this.strings[field] = this.intern(b, start, end, h);
+        } else {
+          for (c = b[end]; c !== QUOTE; c = b[++end])
+            if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
         }
         i = end + 1;
       } else if (c === MINUS || (c! >= DIGIT_0 && c! <= DIGIT_9)) {
-        // an unnamed field's number goes to the spare last slot
-        i = readNumber(b, i, this.numbers, field >= 0 ? field : this.spare);
+        // an unnamed field's number is only checked: any number JSON allows will do there
+        i = field >= 0 ? readNumber(b, i, this.numbers, field) : skipNumber(b, i);
         if (i < 0) return false;
         if (field >= 0) kinds[field] = NUMBER;
       } else if (c === 0x74 /* t */) {
@@ -138,12 +156,10 @@ export class FlatJsonScanner {
     return -1;
   }
 
-  /** The string of ASCII bytes [start, end), from the cache when it was seen recently. */
-  private intern(b: Uint8Array, start: number, end: number): string {
+  /** The string of ASCII bytes [start, end) whose FNV-1a hash is `h`, from the cache when it was seen recently. */
+  private intern(b: Uint8Array, start: number, end: number, h: number): string {
     const length = end - start;
     if (length > MAX_INTERNED) return latin1(b, start, end);
-    let h = length;
-    for (let k = start; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
     const slot = (h ^ (h >>> 15)) & (CACHE_SIZE - 1);
     const cached = this.cache[slot];
     if (cached !== undefined && cached.length === length) {
@@ -188,6 +204,8 @@ const MAX_EXACT_DIGITS = 15;
 const MAX_EXACT_POWER = 22;
 const POWERS_OF_TEN = Float64Array.from({ length: MAX_EXACT_POWER + 1 }, (_, k) => Number(`1e${k}`));
 const CACHE_SIZE = 1 << 14;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
 const MAX_INTERNED = 32;
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
@@ -252,6 +270,33 @@ function readNumber(b: Uint8Array, i: number, out: Float64Array, slot: number): 
   return i;
 }
 
+/** The index after the JSON number at `i` (RFC 8259 grammar), or −1; its value is not computed. */
+function skipNumber(b: Uint8Array, i: number): number {
+  let c = b[i];
+  if (c === MINUS) c = b[++i];
+  if (c === DIGIT_0) {
+    c = b[++i];
+    if (c! >= DIGIT_0 && c! <= DIGIT_9) return -1; // leading zero
+  } else if (c! >= DIGIT_0 && c! <= DIGIT_9) {
+    do c = b[++i];
+    while (c! >= DIGIT_0 && c! <= DIGIT_9);
+  } else return -1;
+  if (c === DOT) {
+    c = b[++i];
+    if (!(c! >= DIGIT_0 && c! <= DIGIT_9)) return -1;
+    do c = b[++i];
+    while (c! >= DIGIT_0 && c! <= DIGIT_9);
+  }
+  if (c === 0x65 /* e */ || c === 0x45 /* E */) {
+    c = b[++i];
+    if (c === MINUS || c === PLUS) c = b[++i];
+    if (!(c! >= DIGIT_0 && c! <= DIGIT_9)) return -1;
+    do c = b[++i];
+    while (c! >= DIGIT_0 && c! <= DIGIT_9);
+  }
+  return i;
+}
+
 /** Whether only JSON whitespace follows from `i` to `n`. */
 function onlySpaceFrom(b: Uint8Array, i: number, n: number): boolean {
   for (; i < n; i++) {
@@ -259,6 +304,13 @@ function onlySpaceFrom(b: Uint8Array, i: number, n: number): boolean {
     if (c !== SPACE && c !== NEWLINE && c !== RETURN && c !== TAB) return false;
   }
   return true;
+}
+
+/** Whether `b` holds `key` from `start`, closed by a quote. */
+function sameKey(key: Uint8Array, b: Uint8Array, start: number): boolean {
+  const length = key.length;
+  for (let k = 0; k < length; k++) if (b[start + k] !== key[k]) return false;
+  return b[start + length] === QUOTE;
 }
 
 function sameBytes(name: Uint8Array, b: Uint8Array, start: number, end: number): boolean {

@@ -71,6 +71,30 @@ describe('FlatJsonScanner', () => {
     }
   });
 
+  it('only checks the numbers of unnamed fields: any JSON number passes there, bad ones do not', () => {
+    for (const text of ['{"x":1e400,"ts":1}', '{"x":12345678901234567890,"ts":1}', '{"x":-0.5E+3,"ts":1}']) {
+      expect(scanner.scan(Buffer.from(text)), text).toBe(true);
+      expect(scanner.value(0)).toBe(1);
+    }
+    for (const text of ['{"x":01}', '{"x":1.}', '{"x":-}', '{"x":1e+}', '{"x":+1}'])
+      expect(scanner.scan(Buffer.from(text)), text).toBe(false);
+  });
+
+  it('matches keys by their bytes whatever the previous record at that position held', () => {
+    const own = new FlatJsonScanner(NAMES);
+    const records: [string, unknown[]][] = [
+      ['{"user":"a","ts":1}', ['1', 'a']],
+      ['{"us":"b","ts":2}', ['2', undefined]], // a prefix of the key seen there before
+      ['{"user2":"c","ts":3}', ['3', undefined]], // an extension of it
+      ['{"ts":4,"user":"d"}', ['4', 'd']], // the fields swap places
+      ['{"user":"e","ts":5}', ['5', 'e']],
+    ];
+    for (const [text, [ts, user]] of records) {
+      expect(own.scan(Buffer.from(text)), text).toBe(true);
+      expect([String(own.value(0)), own.value(1)], text).toEqual([ts, user]);
+    }
+  });
+
   it('agrees with JSON.parse whenever it accepts (numbers bit for bit, -0 included)', () => {
     const numberText = fc.oneof(
       fc.double().map((x) => JSON.stringify(x) ?? 'null'),
@@ -83,7 +107,8 @@ describe('FlatJsonScanner', () => {
       fc.string({ unit: 'grapheme-ascii' }).map((s) => JSON.stringify(s)),
       fc.constantFrom('true', 'false', 'null', '{}', '[]', '"\\u00e9"'),
     );
-    const key = fc.constantFrom(...NAMES, 'other', 'x');
+    // keys that are prefixes or extensions of others test the per-position key memory
+    const key = fc.constantFrom(...NAMES, 'other', 'x', 'us', 'user2', 'tsx');
     const space = fc.constantFrom('', ' ', '\n', '\t', '\r\n', '\u000b');
     const record = fc
       .array(fc.tuple(key, valueText, space), { maxLength: 7 })
