@@ -30,6 +30,13 @@ export interface DecoderOptions {
    * fast path must give the same events, key order included, or decline).
    */
   fastPath?: boolean;
+  /**
+   * The declared fields the event keeps (its `ts` and `key` are always kept); the others are
+   * still checked — a record with a bad value in any declared field is rejected — but left out
+   * of the event. Default: all. The pipeline passes the fields its windows and stages read, so no
+   * event carries (and allocates) values nothing looks at.
+   */
+  keep?: ReadonlySet<string>;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -38,6 +45,8 @@ interface FieldRule {
   name: string;
   type: FieldType;
   optional: boolean;
+  /** Whether the event holds the value (see {@link DecoderOptions.keep}). */
+  kept: boolean;
 }
 
 /**
@@ -71,7 +80,12 @@ export function createEventDecoder(schema: EventSchemaConfig, options: DecoderOp
   // read by timeFormat, in epoch ms, not the raw value (seconds, an ISO string).
   const rules: FieldRule[] = Object.entries(schema.fields)
     .filter(([name]) => name !== 'ts')
-    .map(([name, type]) => ({ name, type, optional: optional.has(name) }));
+    .map(([name, type]) => ({
+      name,
+      type,
+      optional: optional.has(name),
+      kept: options.keep === undefined || options.keep.has(name),
+    }));
   const { timeField, timeFormat, keyField, maxRecordBytes, minTime, maxTime } = schema;
   const decodePlain = options.fastPath === false ? () => undefined : plainDecoder(schema, rules);
   const decoder = {
@@ -131,7 +145,7 @@ export function createEventDecoder(schema: EventSchemaConfig, options: DecoderOp
       const value = obj[rule.name];
       if (value === undefined || value === null) {
         if (!rule.optional) return reject('missing_field', `field "${rule.name}" is missing`);
-        event[rule.name] = null;
+        if (rule.kept) event[rule.name] = null;
         continue;
       }
       const checked = checkType(value, rule.type);
@@ -140,7 +154,7 @@ export function createEventDecoder(schema: EventSchemaConfig, options: DecoderOp
       if (checked === NOT_FINITE) return reject('not_finite', `field "${rule.name}" is not a finite number`);
       if (checked === NOT_UNICODE)
         return reject('not_utf8', `field "${rule.name}" holds a lone surrogate escape, not valid Unicode`);
-      event[rule.name] = checked as FieldValue;
+      if (rule.kept) event[rule.name] = checked as FieldValue;
     }
     const key = keyOf(record, keyField === undefined ? undefined : obj[keyField]);
     if (key !== undefined) event.key = key;
@@ -231,17 +245,19 @@ type EventFactory = (
  */
 function eventFactory(rules: FieldRule[], names: string[]): EventFactory | null {
   if (rules.some((r) => r.name === '__proto__')) return null;
-  const members = rules.map((r) => {
-    const slot = names.indexOf(r.name);
-    const k = `k[${slot}]`;
-    const value =
-      r.type === 'number' || r.type === 'integer'
-        ? `${k} === ${NUMBER} ? n[${slot}] : null`
-        : r.type === 'string'
-          ? `${k} === ${STRING} ? s[${slot}] : null`
-          : `${k} === ${TRUE} ? true : ${k} === ${FALSE} ? false : null`;
-    return `${JSON.stringify(r.name)}: ${value}`;
-  });
+  const members = rules
+    .filter((r) => r.kept)
+    .map((r) => {
+      const slot = names.indexOf(r.name);
+      const k = `k[${slot}]`;
+      const value =
+        r.type === 'number' || r.type === 'integer'
+          ? `${k} === ${NUMBER} ? n[${slot}] : null`
+          : r.type === 'string'
+            ? `${k} === ${STRING} ? s[${slot}] : null`
+            : `${k} === ${TRUE} ? true : ${k} === ${FALSE} ? false : null`;
+      return `${JSON.stringify(r.name)}: ${value}`;
+    });
   return new Function('ts', 'n', 's', 'k', `return { ts: ts, ${members.join(', ')} };`) as EventFactory;
 }
 

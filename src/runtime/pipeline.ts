@@ -164,7 +164,6 @@ export class Pipeline {
   constructor(private readonly parts: PipelineParts) {
     const { config } = parts;
     this.now = parts.now ?? Date.now;
-    this.decoder = createEventDecoder(config.schema);
     // file replays measure idleness in event time, so the same file always gives the same rows
     const idleClock = config.source.type === 'file' ? 'event' : this.now;
     this.watermarks = new WatermarkTracker(
@@ -173,6 +172,7 @@ export class Pipeline {
       idleClock,
     );
     this.windows = this.newWindows().map(({ spec, table }) => ({ spec, table }));
+    this.decoder = createEventDecoder(config.schema, { keep: this.fieldsRead() });
     this.scope = parts.scope ?? 'global';
     if (this.scope === 'partitioned' && this.stages.length > 0)
       throw new StreamlearnError(
@@ -189,6 +189,20 @@ export class Pipeline {
       operator,
       table: windowTableSpec(spec, config.schema),
     }));
+  }
+
+  /** The event fields windows and stages read; undefined when a stage may read any. */
+  private fieldsRead(): ReadonlySet<string> | undefined {
+    const fields = new Set<string>();
+    for (const { spec } of this.windows) {
+      for (const g of spec.groupBy) fields.add(g);
+      for (const c of spec.columns) if (c.field !== undefined) fields.add(c.field);
+    }
+    for (const stage of this.stages) {
+      if (stage.fields === undefined) return undefined;
+      for (const f of stage.fields) fields.add(f);
+    }
+    return fields;
   }
 
   /** Tables this pipeline writes. */

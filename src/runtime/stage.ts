@@ -22,6 +22,11 @@ export interface EventOrigin {
  */
 export interface Stage {
   readonly name: string;
+  /**
+   * The event fields the stage reads besides `ts` and `key`. Events leave out declared fields that
+   * neither a window nor a stage reads; a stage without this list gets every field.
+   */
+  readonly fields?: readonly string[];
   /** Tables the stage writes (created by the runtime before the first event). */
   tables(): TableSpec[];
   /**

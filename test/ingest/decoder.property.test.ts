@@ -200,5 +200,31 @@ describe('decoder fast path', () => {
       );
       expect(accepted).toBeGreaterThan(1000);
     });
+
+    it(`keeps only the fields asked for, and rejects exactly as without (schema ${i})`, () => {
+      const names = Object.keys(schema.fields).filter((n) => n !== 'ts');
+      const keep = new Set(names.filter((_, k) => k % 2 === 0));
+      const full = createDecoder(schema);
+      const decoders = [createDecoder(schema, { keep }), createDecoder(schema, { keep, fastPath: false })];
+      fc.assert(
+        fc.property(recordOf(schema), fc.option(fc.constantFrom('k1', '')), (text, key) => {
+          const r = withKey(Buffer.from(text), key);
+          const all = full(r);
+          for (const decode of decoders) {
+            const kept = decode(r);
+            if (!all.ok) {
+              expect(kept).toEqual(all); // the same reason and detail
+              continue;
+            }
+            const expected = Object.fromEntries(
+              Object.entries(all.event).filter(([k]) => k === 'ts' || k === 'key' || keep.has(k)),
+            );
+            expect(kept.ok && Object.keys(kept.event)).toEqual(Object.keys(expected));
+            expect(kept.ok && kept.event).toEqual(expected);
+          }
+        }),
+        { numRuns: 2000 },
+      );
+    });
   }
 });

@@ -98,6 +98,8 @@ export class DriftMonitor {
   private readonly numericTrackers: FeatureTracker[];
   private readonly categoricalTrackers: FeatureTracker[];
   private readonly eventDetectors: DetectorSlot[];
+  /** The event fields {@link observeEvent} reads (features, fields watched by detectors). */
+  readonly eventFields: readonly string[];
   /** Read the event features' values into `numbers` and `others`, in the trackers' order. */
   private readonly readNumbers: NumberReader;
   private readonly readOthers: FieldReader;
@@ -148,6 +150,7 @@ export class DriftMonitor {
     this.numbers = new Float64Array(this.numericTrackers.length);
     this.others = this.categoricalTrackers.map(() => undefined);
     this.eventDetectors = this.detectors.filter((d) => d.stream !== 'prediction' && d.stream !== 'error');
+    this.eventFields = [...eventTrackers.map((t) => t.name), ...this.eventDetectors.map((d) => d.stream)];
     if (fromFile) this.setReferenceEvents(options.referenceEvents ?? []);
   }
 

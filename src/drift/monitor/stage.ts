@@ -46,6 +46,10 @@ export class DriftMonitorStage implements Stage, DriftService, AlertService {
     });
   }
 
+  get fields(): readonly string[] {
+    return this.monitor.eventFields;
+  }
+
   tables(): TableSpec[] {
     return this.dispatcher?.table ? [DRIFT_SCORES_TABLE, ALERTS_TABLE] : [DRIFT_SCORES_TABLE];
   }

@@ -109,6 +109,8 @@ interface LearnerState {
  */
 export class OnlineLearner implements Stage, DriftReactionHandler {
   readonly name: string;
+  /** Features and label: all the learner reads of an event (besides its time and key). */
+  readonly fields: readonly string[];
   readonly modelName: string;
   readonly checkpointName: string;
   readonly task: Task;
@@ -153,6 +155,7 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
   ) {
     this.modelName = cfg.name;
     this.name = `learner.${cfg.name}`;
+    this.fields = [...cfg.features.numeric, ...cfg.features.categorical, cfg.label];
     this.checkpointName = modelCheckpointName(pipeline, cfg.name);
     this.bundle = ModelBundle.create(cfg);
     this.task = this.bundle.task;
