@@ -14,7 +14,7 @@ from river import drift
 def measure(make, xs):
     best = 0.0
     flagged = []
-    for _ in range(2):
+    for _ in range(5):
         d = make()
         hits = []
         t0 = time.perf_counter()
