@@ -9,9 +9,9 @@ import type { FieldValue } from '../core/event.js';
  * fields' numbers that convert exactly with one multiplication or division (Clinger's fast path:
  * at most 15 significant digits and a power of ten up to 1e22, both exact doubles, so the single
  * rounding is the correct one; other fields' numbers are only checked against the grammar), each
- * named field at most once — and declines everything else. The decoder
- * then takes its `JSON.parse` path, so this reader never decides a rejection and never yields a
- * value `JSON.parse` would not.
+ * named field at most once — and declines everything else. The decoder then takes its
+ * `JSON.parse` path, so this reader never decides a rejection and never yields a value
+ * `JSON.parse` would not.
  *
  * Short strings are interned in a small cache: a stream repeats its keys and categories, and
  * handing out the same string object saves the allocation and lets a Map compare by identity.
@@ -103,20 +103,17 @@ export class FlatJsonScanner {
       if (field >= 0 && kinds[field] !== ABSENT) return false; // duplicate: JSON.parse keeps the last
       // the value
       if (c === QUOTE) {
+        // the pass that checks the string also hashes it for the intern cache
         const start = i + 1;
         let end = start;
+        let h = FNV_OFFSET;
+        for (c = b[end]; c !== QUOTE; c = b[++end]) {
+          if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
+          h = Math.imul(h ^ c!, FNV_PRIME);
+        }
         if (field >= 0) {
-          // a field's string is hashed for the intern cache in the same pass that checks it
-          let h = FNV_OFFSET;
-          for (c = b[end]; c !== QUOTE; c = b[++end]) {
-            if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
-            h = Math.imul(h ^ c!, FNV_PRIME);
-          }
           kinds[field] = STRING;
           this.strings[field] = this.intern(b, start, end, h);
-        } else {
-          for (c = b[end]; c !== QUOTE; c = b[++end])
-            if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
         }
         i = end + 1;
       } else if (c === MINUS || (c! >= DIGIT_0 && c! <= DIGIT_9)) {
