@@ -6,6 +6,7 @@ import { GeneratorSource } from './generator-source.js';
 import { createKafka } from './kafka/kafka-client.js';
 import { KafkaDeadLetterOutput } from './kafka/kafka-dead-letter.js';
 import { KafkaSource } from './kafka/kafka-source.js';
+import { KafkaWorkerSource } from './kafka/kafka-worker-source.js';
 import { RdkafkaSource } from './kafka/rdkafka-source.js';
 import type { Source } from './source.js';
 
@@ -28,8 +29,9 @@ export function createSource(config: SourceConfig, logger?: Logger): Source {
     case 'file':
       return new FileSource(config);
     case 'kafka':
-      return config.client === 'rdkafka'
-        ? new RdkafkaSource(config, logger)
+      if (config.client === 'rdkafka') return new RdkafkaSource(config, logger);
+      return config.thread === 'worker'
+        ? new KafkaWorkerSource(config, logger)
         : new KafkaSource(config, logger);
   }
 }

@@ -67,6 +67,12 @@ export const kafkaSourceSchema = z
     /** Kafka client: kafkajs (pure JS) or node-rdkafka (librdkafka; an optional dependency). */
     client: z.enum(['kafkajs', 'rdkafka']).default('kafkajs'),
     /**
+     * Where the kafkajs client runs: on a worker thread (fetching and protocol decoding on a
+     * second core, beside the pipeline) or on the main thread. node-rdkafka fetches on
+     * librdkafka's own threads and ignores this.
+     */
+    thread: z.enum(['worker', 'main']).default('worker'),
+    /**
      * Fields whose values decide a record's partition (what producers key records by). Declaring
      * them lets instances in one consumer group share the partitions (scale-out): window state is
      * then kept per partition, which is exact only when every window groups by these fields.
