@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickhouseSinkConfig } from '../core/config/sinks.js';
 import { isRetriable, StreamlearnError } from '../core/errors.js';
@@ -5,6 +6,7 @@ import { retry } from '../core/retry.js';
 import type { ColumnType } from '../windows/aggregator.js';
 import type { QueryOptions, Row, Sink, TableSpec } from './sink.js';
 import { quoteIdentifier } from './sql-literal.js';
+import { tabSeparatedLine } from './tab-separated.js';
 import { checkLimit, prepareTable, rowValues, whereConditions, type PreparedTable } from './table-spec.js';
 
 const q = (name: string): string => quoteIdentifier(name, 'clickhouse');
@@ -37,7 +39,7 @@ const READ_SETTINGS = { optimize_move_to_prewhere: 0 } as const;
 
 /**
  * The production sink: ClickHouse tables `ReplacingMergeTree(version) ORDER BY (key)`, written in
- * batched `INSERT … FORMAT JSONEachRow` requests and read with `FINAL`, so duplicates left by
+ * batched `INSERT … FORMAT TabSeparated` requests and read with `FINAL`, so duplicates left by
  * retries and replays are invisible to readers and merge away.
  *
  * Each batch of at most `batchRows` rows is one INSERT, which ClickHouse applies atomically as one
@@ -96,13 +98,21 @@ export class ClickhouseSink implements Sink {
   async write(table: string, rows: Row[]): Promise<void> {
     const t = this.table(table);
     // Every row is checked before the first batch is sent: a bad row refuses the whole write.
-    const encoded = rows.map((row) => encodeRow(t, row));
+    const lines = rows.map((row) => tabSeparatedLine(rowValues(t, row)));
     const target = `${this.db}.${q(t.spec.name)}`;
+    // named, so a table an older spec created with more columns still takes the rows
+    const columns = t.spec.columns.map((c) => q(c.name)) as [string, ...string[]];
     const { batchRows } = this.config;
-    for (let i = 0; i < encoded.length; i += batchRows) {
-      const batch = encoded.slice(i, i + batchRows);
+    for (let i = 0; i < lines.length; i += batchRows) {
+      const body = lines.slice(i, i + batchRows).join('');
       await this.run(`insert into ${table}`, () =>
-        this.client.insert({ table: target, values: batch, format: 'JSONEachRow' }),
+        this.client.insert({
+          table: target,
+          columns,
+          // a fresh stream per attempt: a retry sends the batch again
+          values: Readable.from([body], { objectMode: false }),
+          format: 'TabSeparated',
+        }),
       );
     }
   }
@@ -206,18 +216,6 @@ function serverCode(err: unknown): number | undefined {
 /** The spec's columns in order: a table created by an older spec may hold more. */
 function columnList(t: PreparedTable): string {
   return t.spec.columns.map((c) => q(c.name)).join(', ');
-}
-
-/** A row as JSONEachRow for 18.16: booleans as 0/1 (UInt8), keys in column order. */
-function encodeRow(t: PreparedTable, row: Row): Record<string, unknown> {
-  const values = rowValues(t, row);
-  const out: Record<string, unknown> = {};
-  const cols = t.spec.columns;
-  for (let i = 0; i < cols.length; i++) {
-    const v = values[i];
-    out[cols[i]!.name] = typeof v === 'boolean' ? Number(v) : v;
-  }
-  return out;
 }
 
 /** ClickHouse quotes 64-bit integers in JSON and has no Bool: map back to the spec's types. */

@@ -92,6 +92,46 @@ describe('ClickhouseSink on the real server', () => {
     }
   });
 
+  it('writes by column name: a table an older spec made, with another column first, takes the rows', async () => {
+    await sql(
+      `CREATE TABLE ${database}.older (extra String DEFAULT 'kept', k String, v Nullable(Float64), version UInt64) ` +
+        'ENGINE = ReplacingMergeTree(version) ORDER BY (k)',
+    );
+    const sink = new ClickhouseSink(config());
+    try {
+      const spec = {
+        name: 'older',
+        columns: [
+          { name: 'k', type: 'string' as const },
+          { name: 'v', type: 'float64' as const, nullable: true },
+          { name: 'version', type: 'int64' as const },
+        ],
+        key: ['k'],
+        versionColumn: 'version',
+        timeColumn: 'version',
+      };
+      await sink.ensureTables([spec]);
+      await sink.write('older', [
+        { k: 'tab\there', v: 0.1, version: 1 },
+        { k: 'null', v: null, version: 2 },
+      ]);
+      const out = await sql(
+        `SELECT extra, k, v, version FROM ${database}.older ORDER BY k FORMAT JSONEachRow`,
+      );
+      expect(
+        out
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ).toEqual([
+        { extra: 'kept', k: 'null', v: null, version: '2' },
+        { extra: 'kept', k: 'tab\there', v: 0.1, version: '1' },
+      ]);
+    } finally {
+      await sink.close();
+    }
+  });
+
   it('surfaces a schema error at once as a non-retriable SL_ERR_SINK', async () => {
     // The table on the server lacks a column this process believes in: ClickHouse refuses the insert.
     await sql(
