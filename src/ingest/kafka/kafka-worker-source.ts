@@ -8,6 +8,7 @@ import { StreamlearnError } from '../../core/errors.js';
 import type { Positions, RecordBatch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import type { PartitionListener, Source } from '../source.js';
+import { KafkaSource } from './kafka-source.js';
 import { unpackBatch, type PackedBatch } from './packed-batch.js';
 import { deserializeError, type FromWorker, type ToWorker } from './worker-protocol.js';
 
@@ -44,6 +45,7 @@ export class KafkaWorkerSource implements Source {
   private nextId = 1;
   private readonly replies = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private listener: PartitionListener | undefined;
+  private pinger: KafkaSource | null = null;
 
   constructor(
     private readonly cfg: KafkaSourceConfig,
@@ -95,9 +97,9 @@ export class KafkaWorkerSource implements Source {
     this.post({ type: 'resume' });
   }
 
+  /** On this thread: an admin round trip needs no worker, and works before start and after close. */
   async ping(): Promise<void> {
-    if (this.worker === null) this.worker = this.spawn();
-    await this.request({ type: 'ping' });
+    await (this.pinger ??= new KafkaSource(this.cfg, this.logger)).ping();
   }
 
   async close(): Promise<void> {

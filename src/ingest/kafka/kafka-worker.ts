@@ -1,7 +1,7 @@
 /*
  * The worker thread behind `KafkaWorkerSource`: runs a `KafkaSource` (kafkajs: fetching, protocol
  * decoding, group membership, heartbeats) and posts its batches, packed, to the main thread as
- * the main thread grants credit for them. Requests (start, commit, ping, close) are answered by
+ * the main thread grants credit for them. Requests (start, commit, close) are answered by
  * id; pause and resume are passed on. See kafka-worker-source.ts for the protocol.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -90,9 +90,6 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'commit':
       void answer(m.id, () => source.commit(m.positions as Positions));
-      break;
-    case 'ping':
-      void answer(m.id, () => source.ping());
       break;
     case 'pause':
       source.pause();

@@ -5,7 +5,6 @@ import type { PackedBatch } from './packed-batch.js';
 export type ToWorker =
   | { type: 'start'; id: number }
   | { type: 'commit'; id: number; positions: Record<string, string> }
-  | { type: 'ping'; id: number }
   | { type: 'close'; id: number }
   /** The main thread takes `batches` more batches (it grants one per batch it hands on). */
   | { type: 'credit'; batches: number }

@@ -121,6 +121,8 @@ describe('KafkaWorkerSource (kafkajs on a worker thread) on the real Kafka', () 
     await s.commit(positionsOf(records));
     await s.close();
     await expect(s.next()).resolves.toBeNull(); // closed: no more input, no error
+    await s.ping(); // /readyz after the run: answered without a worker
+    expect((s as unknown as { worker: unknown }).worker).toBeNull();
 
     const admin = kafka.admin();
     await admin.connect();
