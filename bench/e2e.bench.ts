@@ -2,7 +2,8 @@
  * End to end on the real services: a generated JSONL file produced to a fresh 4-partition topic
  * (by `kcat -P`), then consumed three ways and timed —
  *   (a) `kcat -C … -e -q > /dev/null`: the raw consume rate of the topic, the ceiling;
- *   (b) our pipeline with the kafkajs source → tumbling 1m + hopping 5m/1m windows → ClickHouse;
+ *   (b) our pipeline with the kafkajs source → tumbling 1m + hopping 5m/1m windows → ClickHouse,
+ *       kafkajs on its worker thread (the default) and, for comparison, on the main thread;
  *   (c) the same with the node-rdkafka source, when node-rdkafka is installed.
  * Pipeline times exclude the final idle wait (stopWhenIdleMs). Needs `scripts/services.sh up`.
  *
@@ -19,6 +20,7 @@ import {
 } from '../src/core/config/index.js';
 import { createKafka, ensureTopic } from '../src/ingest/kafka/kafka-client.js';
 import { KafkaSource } from '../src/ingest/kafka/kafka-source.js';
+import { KafkaWorkerSource } from '../src/ingest/kafka/kafka-worker-source.js';
 import { RdkafkaSource } from '../src/ingest/kafka/rdkafka-source.js';
 import type { Source } from '../src/ingest/source.js';
 import { GENERATOR_SCHEMA } from '../src/ingest/generator.js';
@@ -40,9 +42,8 @@ const AGGREGATES = [
   { fn: 'mean', field: 'amount' },
   { fn: 'quantile', field: 'latency_ms', q: 0.95 },
 ];
-// No `distinct` here: its checkpoint form is the dense 16 KiB register array (22 KB of base64) per
-// group and pane, so a 5 s checkpoint of ~100k open pane-groups exceeds V8's largest string.
-// See BENCHMARKS.md; the windows bench (one checkpoint, at the end) does include it.
+// No `distinct`, so the figures stay comparable with the runs before distinct checkpoints turned
+// sparse (see BENCHMARKS.md); the windows bench includes it.
 
 function run(cmd: string, args: string[], stdin?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,6 +59,9 @@ function run(cmd: string, args: string[], stdin?: string): Promise<number> {
   });
 }
 
+/** kafkajs on its worker thread (the default source), kafkajs on the main thread, node-rdkafka. */
+type Client = 'kafkajs' | 'kafkajs-main' | 'rdkafka';
+
 function hasRdkafka(): boolean {
   try {
     createRequire(import.meta.url)('node-rdkafka');
@@ -69,10 +73,10 @@ function hasRdkafka(): boolean {
 
 async function pipelineRun(
   topic: string,
-  client: 'kafkajs' | 'rdkafka',
+  client: Client,
 ): Promise<{ seconds: number; events: number; rows: number }> {
   const input: PipelineConfigInput = {
-    pipeline: `bench_${client}`,
+    pipeline: `bench_${client.replace('-', '_')}`,
     source: {
       type: 'kafka',
       brokers: [BROKERS],
@@ -97,7 +101,12 @@ async function pipelineRun(
     checkpoint: { store: 'memory', interval: '5s' },
   };
   const cfg = kafkaSourceSchema.parse(input.source);
-  const source: Source = client === 'kafkajs' ? new KafkaSource(cfg) : new RdkafkaSource(cfg);
+  const source: Source =
+    client === 'kafkajs'
+      ? new KafkaWorkerSource(cfg)
+      : client === 'kafkajs-main'
+        ? new KafkaSource(cfg)
+        : new RdkafkaSource(cfg);
   const sink = new ClickhouseSink(clickhouseSinkSchema.parse(input.sink));
   try {
     const r = await runPipeline(input, source, sink);
@@ -130,16 +139,25 @@ async function main(): Promise<void> {
   console.log(`kcat consume: ${kcatSeconds.toFixed(2)} s`);
 
   const ours = await pipelineRun(topic, 'kafkajs');
-  console.log(`kafkajs pipeline: ${ours.seconds.toFixed(2)} s, ${ours.rows} rows`);
+  console.log(`kafkajs (worker thread) pipeline: ${ours.seconds.toFixed(2)} s, ${ours.rows} rows`);
+  const main = await pipelineRun(topic, 'kafkajs-main');
+  console.log(`kafkajs (main thread) pipeline: ${main.seconds.toFixed(2)} s, ${main.rows} rows`);
   const figures: Figure[] = [
     single('raw consume, kcat -C', kcat, 'events/s'),
     compared(
-      'Kafka → windows → ClickHouse (kafkajs)',
+      'Kafka → windows → ClickHouse (kafkajs on a worker thread)',
       ours.events / ours.seconds,
       'events/s',
       'kcat -C',
       kcat,
       'ratio ≥ 0.6',
+    ),
+    compared(
+      'kafkajs on the main thread (thread: main)',
+      main.events / main.seconds,
+      'events/s',
+      'kafkajs on a worker thread',
+      ours.events / ours.seconds,
     ),
   ];
   if (hasRdkafka()) {
@@ -158,7 +176,7 @@ async function main(): Promise<void> {
         'node-rdkafka vs kafkajs (pipeline)',
         rd.events / rd.seconds,
         'events/s',
-        'kafkajs',
+        'kafkajs on a worker thread',
         ours.events / ours.seconds,
       ),
     );
