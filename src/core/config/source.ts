@@ -68,8 +68,9 @@ export const kafkaSourceSchema = z
     client: z.enum(['kafkajs', 'rdkafka']).default('kafkajs'),
     /**
      * Where the kafkajs client runs: on a worker thread (fetching and protocol decoding on a
-     * second core, beside the pipeline) or on the main thread. node-rdkafka fetches on
-     * librdkafka's own threads and ignores this.
+     * second core, beside the pipeline) or on the main thread. node-rdkafka ignores it: it
+     * fetches on librdkafka's own threads, and it cannot run on a worker (its rebalance callback
+     * calls into V8 from the main event loop, a fatal error in Node 20).
      */
     thread: z.enum(['worker', 'main']).default('worker'),
     /**
