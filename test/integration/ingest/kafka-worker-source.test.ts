@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaSourceSchema } from '../../../src/core/config/index.js';
-import type { Positions, RawRecord } from '../../../src/core/event.js';
 import type { Logger } from '../../../src/core/logger.js';
 import { createSource } from '../../../src/ingest/index.js';
 import { createKafka, ensureTopic } from '../../../src/ingest/kafka/kafka-client.js';
 import { KafkaWorkerSource } from '../../../src/ingest/kafka/kafka-worker-source.js';
 import { KAFKA_BROKERS, requireServices, uniqueName } from '../helpers/services.js';
+import { drainSource, positionsAfter, type SeenRecord } from '../helpers/source-drain.js';
 
 const topic = uniqueName('kw');
 const groupId = uniqueName('kw_group');
 const kafka = createKafka(KAFKA_BROKERS, 'kafka-worker-source-test');
-type Seen = RawRecord & { partition: number };
 
 /** `n` records from `from`: every 10th without a key, every 25th a tombstone (null value). */
 async function produce(from: number, n: number): Promise<void> {
@@ -39,26 +38,7 @@ function source(logger?: Logger): KafkaWorkerSource {
   return new KafkaWorkerSource(cfg, logger);
 }
 
-async function drain(s: KafkaWorkerSource): Promise<{ records: Seen[]; empty: number }> {
-  const records: Seen[] = [];
-  let empty = 0;
-  for (let b = await s.next(); b !== null; b = await s.next()) {
-    if (b.records.length === 0) empty++;
-    for (const r of b.records) records.push({ ...r, partition: b.partition });
-  }
-  return { records, empty };
-}
-
-function positionsOf(records: Seen[]): Positions {
-  const positions: Positions = {};
-  for (const r of records) {
-    const key = `${topic}:${r.partition}`;
-    positions[key] = String(Math.max(Number(r.offset) + 1, Number(positions[key] ?? 0)));
-  }
-  return positions;
-}
-
-const indexOf = (r: Seen): number => {
+const indexOf = (r: SeenRecord): number => {
   if (r.value !== null) return (JSON.parse(Buffer.from(r.value).toString('utf8')) as { i: number }).i;
   return -1;
 };
@@ -96,7 +76,7 @@ describe('KafkaWorkerSource (kafkajs on a worker thread) on the real Kafka', () 
     const s = source(logger as unknown as Logger);
     const assigned: number[] = [];
     await s.start(undefined, { onAssigned: (ps) => void assigned.push(...ps.map((p) => p.partition)) });
-    const { records, empty } = await drain(s);
+    const { records, empty } = await drainSource(s);
     expect(records).toHaveLength(300);
     expect(empty).toBeGreaterThan(0); // the idle wait came as empty batches
     expect(assigned.sort()).toEqual([0, 1, 2]);
@@ -118,7 +98,7 @@ describe('KafkaWorkerSource (kafkajs on a worker thread) on the real Kafka', () 
       expect(r.ts).toBeGreaterThan(0); // the broker's timestamp
     }
     await s.ping();
-    await s.commit(positionsOf(records));
+    await s.commit(positionsAfter(topic, records));
     await s.close();
     await expect(s.next()).resolves.toBeNull(); // closed: no more input, no error
     await s.ping(); // /readyz after the run: answered without a worker
@@ -135,8 +115,8 @@ describe('KafkaWorkerSource (kafkajs on a worker thread) on the real Kafka', () 
     await produce(300, 30);
     const s = source();
     await s.start();
-    const { records } = await drain(s);
-    await s.commit(positionsOf(records));
+    const { records } = await drainSource(s);
+    await s.commit(positionsAfter(topic, records));
     await s.close();
     expect(records).toHaveLength(30);
     expect(
@@ -154,7 +134,7 @@ describe('KafkaWorkerSource (kafkajs on a worker thread) on the real Kafka', () 
     await new Promise((r) => setTimeout(r, 1_500)); // nothing taken: the worker waits for credit
     const queued = (s as unknown as { batches: unknown[] }).batches.length;
     expect(queued).toBeLessThanOrEqual(2);
-    const { records } = await drain(s);
+    const { records } = await drainSource(s);
     await s.close();
     expect(
       records

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaSourceSchema } from '../../../src/core/config/index.js';
-import type { Positions, RawRecord } from '../../../src/core/event.js';
 import { createKafka, ensureTopic } from '../../../src/ingest/kafka/kafka-client.js';
 import { RdkafkaSource } from '../../../src/ingest/kafka/rdkafka-source.js';
 import { KAFKA_BROKERS, requireServices, uniqueName } from '../helpers/services.js';
+import { drainSource, positionsAfter } from '../helpers/source-drain.js';
 
 // node-rdkafka is optional (a native build): without it there is nothing to test here.
 const installed = (() => {
@@ -37,28 +37,6 @@ function source(): RdkafkaSource {
   );
 }
 
-/** Reads until the source stops (idle), returning the records and how many empty batches came. */
-async function drain(
-  s: RdkafkaSource,
-): Promise<{ records: (RawRecord & { partition: number })[]; empty: number }> {
-  const records: (RawRecord & { partition: number })[] = [];
-  let empty = 0;
-  for (let b = await s.next(); b !== null; b = await s.next()) {
-    if (b.records.length === 0) empty++;
-    for (const r of b.records) records.push({ ...r, partition: b.partition });
-  }
-  return { records, empty };
-}
-
-function positionsOf(records: (RawRecord & { partition: number })[]): Positions {
-  const positions: Positions = {};
-  for (const r of records) {
-    const key = `${topic}:${r.partition}`;
-    positions[key] = String(Math.max(Number(r.offset) + 1, Number(positions[key] ?? 0)));
-  }
-  return positions;
-}
-
 describe('RdkafkaSource (node-rdkafka) on the real Kafka', () => {
   beforeAll(async () => {
     // an optional dependency, but part of the product: its absence fails the suite, never skips it
@@ -82,7 +60,7 @@ describe('RdkafkaSource (node-rdkafka) on the real Kafka', () => {
     const s = source();
     const assigned: number[] = [];
     await s.start(undefined, { onAssigned: (ps) => void assigned.push(...ps.map((p) => p.partition)) });
-    const { records, empty } = await drain(s);
+    const { records, empty } = await drainSource(s);
     expect(records).toHaveLength(100);
     expect(empty).toBeGreaterThan(0); // the idle wait came as empty batches
     expect(new Set(records.map((r) => JSON.parse(Buffer.from(r.value!).toString()).i)).size).toBe(100);
@@ -92,7 +70,7 @@ describe('RdkafkaSource (node-rdkafka) on the real Kafka', () => {
     }
     expect(assigned.sort()).toEqual([0, 1]);
     await s.ping();
-    await s.commit(positionsOf(records));
+    await s.commit(positionsAfter(topic, records));
     await s.close();
 
     const admin = kafka.admin();
@@ -107,7 +85,7 @@ describe('RdkafkaSource (node-rdkafka) on the real Kafka', () => {
     await produce(100, 10);
     const s = source();
     await s.start();
-    const { records } = await drain(s);
+    const { records } = await drainSource(s);
     await s.close();
     expect(records.map((r) => JSON.parse(Buffer.from(r.value!).toString()).i).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 10 }, (_, i) => 100 + i),
