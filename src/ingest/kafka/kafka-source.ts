@@ -7,7 +7,7 @@ import type { PartitionListener, Source } from '../source.js';
 import { createKafka, ensureTopic, readToEnd } from './kafka-client.js';
 
 /** Batches buffered between the consumer and the pipeline; beyond it the consumer waits. */
-const MAX_QUEUED_BATCHES = 8;
+export const MAX_QUEUED_BATCHES = 8;
 /** How often `next()` returns an empty batch while nothing arrives, so idle time is noticed. */
 const HEARTBEAT_MS = 500;
 /** How often a consumer waiting for queue space heartbeats (kafkajs sends one when it is due). */
@@ -39,6 +39,8 @@ export class KafkaSource implements Source {
   constructor(
     private readonly cfg: KafkaSourceConfig,
     private readonly logger?: Logger,
+    /** Batches fetched ahead of `next()`; the consumer waits beyond this many. */
+    private readonly maxQueued = MAX_QUEUED_BATCHES,
   ) {
     this.kafka = createKafka(cfg.brokers, cfg.clientId, logger);
   }
@@ -96,7 +98,7 @@ export class KafkaSource implements Source {
           // moves the fetch position only; the group offset is committed by commit()
           resolveOffset(batch.lastOffset());
           while (
-            (this.queue.length >= MAX_QUEUED_BATCHES || this.paused) &&
+            (this.queue.length >= this.maxQueued || this.paused) &&
             isRunning() &&
             !isStale() &&
             !this.closed

@@ -18,6 +18,13 @@ import { deserializeError, type FromWorker, type ToWorker } from './worker-proto
  * and then stops fetching, so a slow pipeline still holds consumption back with bounded memory.
  */
 const CREDIT = 2;
+/**
+ * Batches the worker's consumer fetches ahead of the hand-over. The main-thread source keeps 8 so
+ * the pipeline never waits for a fetch; here fetching runs beside the pipeline, and each held
+ * batch (up to 4 MiB a partition, decoded by kafkajs) is memory spent for nothing: with 8 the
+ * e2e run's peak RSS was ~140 MB higher (920 against 779 MiB) and no faster.
+ */
+const WORKER_QUEUE = 2;
 /** How long `close` waits for the worker to leave the group before it is terminated. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -121,7 +128,7 @@ export class KafkaWorkerSource implements Source {
 
   private spawn(): Worker {
     const { entry, eval: isCode } = workerEntry();
-    const worker = new Worker(entry, { workerData: this.cfg, eval: isCode });
+    const worker = new Worker(entry, { workerData: { cfg: this.cfg, queued: WORKER_QUEUE }, eval: isCode });
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => {

@@ -37,7 +37,8 @@ function forwardingLogger(): Logger {
   return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } as unknown as Logger;
 }
 
-const source = new KafkaSource(workerData as KafkaSourceConfig, forwardingLogger());
+const { cfg, queued } = workerData as { cfg: KafkaSourceConfig; queued: number };
+const source = new KafkaSource(cfg, forwardingLogger(), queued);
 let credit = 0;
 let pumping = false;
 let closing = false;
