@@ -9,9 +9,10 @@
  *
  *   npx tsx bench/e2e.bench.ts       BENCH_E2E_EVENTS=500000 for a quick look
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@clickhouse/client';
 import {
   clickhouseSinkSchema,
@@ -26,6 +27,7 @@ import type { Source } from '../src/ingest/source.js';
 import { GENERATOR_SCHEMA } from '../src/ingest/generator.js';
 import { ClickhouseSink } from '../src/sinks/clickhouse-sink.js';
 import { eventsFile } from './lib/data.js';
+import { peakRssMiB } from './lib/memory.js';
 import { runPipeline } from './lib/pipeline.js';
 import { compared, single, writeResults, type Figure } from './lib/results.js';
 
@@ -118,6 +120,38 @@ async function pipelineRun(
   }
 }
 
+interface ChildRun {
+  seconds: number;
+  events: number;
+  rows: number;
+  /** VmHWM of the child: this client's pipeline alone. */
+  peakRss: number | null;
+}
+
+/** Marks the child's result line among anything else it prints. */
+const RESULT = 'e2e-result ';
+
+/** One pipeline run in a child process, so each client's peak RSS is its own. */
+function pipelineInChild(topic: string, client: Client): ChildRun {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--pipeline-child', client, topic],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, timeout: 600_000 },
+  );
+  const line = child.stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith(RESULT));
+  if (child.status !== 0 || line === undefined)
+    throw new Error(`${client} pipeline child failed (status ${child.status}): ${child.stdout.slice(-2000)}`);
+  return JSON.parse(line.slice(RESULT.length)) as ChildRun;
+}
+
+async function pipelineChild(client: Client, topic: string): Promise<void> {
+  const r = await pipelineRun(topic, client);
+  process.stdout.write(`${RESULT}${JSON.stringify({ ...r, peakRss: peakRssMiB() })}\n`);
+}
+
 async function main(): Promise<void> {
   const path = await eventsFile({ events: EVENTS, keys: 10_000, seed: 42, intervalMs: 1 });
   const topic = `bench-e2e-${Date.now()}`;
@@ -138,9 +172,9 @@ async function main(): Promise<void> {
   const kcat = EVENTS / kcatSeconds;
   console.log(`kcat consume: ${kcatSeconds.toFixed(2)} s`);
 
-  const ours = await pipelineRun(topic, 'kafkajs');
+  const ours = pipelineInChild(topic, 'kafkajs');
   console.log(`kafkajs (worker thread) pipeline: ${ours.seconds.toFixed(2)} s, ${ours.rows} rows`);
-  const main = await pipelineRun(topic, 'kafkajs-main');
+  const main = pipelineInChild(topic, 'kafkajs-main');
   console.log(`kafkajs (main thread) pipeline: ${main.seconds.toFixed(2)} s, ${main.rows} rows`);
   const figures: Figure[] = [
     single('raw consume, kcat -C', kcat, 'events/s'),
@@ -160,8 +194,10 @@ async function main(): Promise<void> {
       ours.events / ours.seconds,
     ),
   ];
+  let rdkafka: ChildRun | null = null;
   if (hasRdkafka()) {
-    const rd = await pipelineRun(topic, 'rdkafka');
+    const rd = pipelineInChild(topic, 'rdkafka');
+    rdkafka = rd;
     console.log(`rdkafka pipeline: ${rd.seconds.toFixed(2)} s, ${rd.rows} rows`);
     figures.push(
       compared(
@@ -183,6 +219,14 @@ async function main(): Promise<void> {
   } else {
     console.log('node-rdkafka not installed: (c) skipped');
   }
+  const memory: [string, ChildRun | null][] = [
+    ['kafkajs on a worker thread', ours],
+    ['kafkajs on the main thread', main],
+    ['node-rdkafka', rdkafka],
+  ];
+  for (const [label, r] of memory)
+    if (r?.peakRss != null)
+      figures.push(single(`peak RSS of the pipeline process, ${label}`, r.peakRss, 'MiB'));
   figures.push(
     single('window rows written to ClickHouse (per run)', ours.rows, 'rows'),
     single('produce, kcat -P', EVENTS / produceSeconds, 'events/s'),
@@ -191,7 +235,10 @@ async function main(): Promise<void> {
     `${EVENTS} generated events (10k users, seed 42, intervalMs 1) produced key-less by kcat -P to a fresh ${PARTITIONS}-partition topic`,
     'pipeline: tumbling 1m + hopping 5m/1m by user; count, sum(amount), mean(amount), p95(latency_ms) — no distinct, see BENCHMARKS.md — into ClickHouse 18.16 (database bench); memory checkpoint store, checkpoint every 5 s',
     `pipeline time = run time − the ${IDLE_MS / 1000} s idle wait (stopWhenIdleMs) that ends it; includes consumer-group join`,
+    'each pipeline runs in a child process of its own, so its peak RSS (VmHWM) is its alone',
   ]);
 }
 
-await main();
+const at = process.argv.indexOf('--pipeline-child');
+if (at >= 0) await pipelineChild(process.argv[at + 1] as Client, process.argv[at + 2]!);
+else await main();
