@@ -20,11 +20,8 @@ import {
   type PipelineConfigInput,
 } from '../src/core/config/index.js';
 import { createKafka, ensureTopic } from '../src/ingest/kafka/kafka-client.js';
-import { KafkaSource } from '../src/ingest/kafka/kafka-source.js';
-import { KafkaWorkerSource } from '../src/ingest/kafka/kafka-worker-source.js';
-import { RdkafkaSource } from '../src/ingest/kafka/rdkafka-source.js';
-import type { Source } from '../src/ingest/source.js';
 import { GENERATOR_SCHEMA } from '../src/ingest/generator.js';
+import { createSource } from '../src/ingest/index.js';
 import { ClickhouseSink } from '../src/sinks/clickhouse-sink.js';
 import { eventsFile } from './lib/data.js';
 import { peakRssMiB } from './lib/memory.js';
@@ -84,6 +81,8 @@ async function pipelineRun(
       brokers: [BROKERS],
       topic,
       groupId: `bench-${client}-${Date.now()}`,
+      client: client === 'rdkafka' ? 'rdkafka' : 'kafkajs',
+      thread: client === 'kafkajs-main' ? 'main' : 'worker',
       stopWhenIdleMs: IDLE_MS,
     },
     schema: GENERATOR_SCHEMA,
@@ -102,13 +101,8 @@ async function pipelineRun(
     // a realistic interval: rows are flushed to ClickHouse and offsets committed every 5 s
     checkpoint: { store: 'memory', interval: '5s' },
   };
-  const cfg = kafkaSourceSchema.parse(input.source);
-  const source: Source =
-    client === 'kafkajs'
-      ? new KafkaWorkerSource(cfg)
-      : client === 'kafkajs-main'
-        ? new KafkaSource(cfg)
-        : new RdkafkaSource(cfg);
+  // the product's own choice of source for the client and thread
+  const source = createSource(kafkaSourceSchema.parse(input.source));
   const sink = new ClickhouseSink(clickhouseSinkSchema.parse(input.sink));
   try {
     const r = await runPipeline(input, source, sink);
@@ -194,15 +188,13 @@ async function main(): Promise<void> {
       ours.events / ours.seconds,
     ),
   ];
-  let rdkafka: ChildRun | null = null;
-  if (hasRdkafka()) {
-    const rd = pipelineInChild(topic, 'rdkafka');
-    rdkafka = rd;
-    console.log(`rdkafka pipeline: ${rd.seconds.toFixed(2)} s, ${rd.rows} rows`);
+  const rdkafka = hasRdkafka() ? pipelineInChild(topic, 'rdkafka') : null;
+  if (rdkafka) {
+    console.log(`rdkafka pipeline: ${rdkafka.seconds.toFixed(2)} s, ${rdkafka.rows} rows`);
     figures.push(
       compared(
         'Kafka → windows → ClickHouse (node-rdkafka)',
-        rd.events / rd.seconds,
+        rdkafka.events / rdkafka.seconds,
         'events/s',
         'kcat -C',
         kcat,
@@ -210,7 +202,7 @@ async function main(): Promise<void> {
       ),
       compared(
         'node-rdkafka vs kafkajs (pipeline)',
-        rd.events / rd.seconds,
+        rdkafka.events / rdkafka.seconds,
         'events/s',
         'kafkajs on a worker thread',
         ours.events / ours.seconds,

@@ -100,8 +100,7 @@ export class ClickhouseSink implements Sink {
     // Every row is checked before the first batch is sent: a bad row refuses the whole write.
     const lines = rows.map((row) => tabSeparatedLine(rowValues(t, row)));
     const target = `${this.db}.${q(t.spec.name)}`;
-    // named, so a table an older spec created with more columns still takes the rows
-    const columns = t.spec.columns.map((c) => q(c.name)) as [string, ...string[]];
+    const columns = columnNames(t);
     const { batchRows } = this.config;
     for (let i = 0; i < lines.length; i += batchRows) {
       const body = lines.slice(i, i + batchRows).join('');
@@ -213,9 +212,16 @@ function serverCode(err: unknown): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** The spec's columns in order: a table created by an older spec may hold more. */
+/**
+ * The spec's columns in order, quoted: reads and inserts name them, as a table created by an
+ * older spec may hold more.
+ */
+function columnNames(t: PreparedTable): [string, ...string[]] {
+  return t.spec.columns.map((c) => q(c.name)) as [string, ...string[]];
+}
+
 function columnList(t: PreparedTable): string {
-  return t.spec.columns.map((c) => q(c.name)).join(', ');
+  return columnNames(t).join(', ');
 }
 
 /** ClickHouse quotes 64-bit integers in JSON and has no Bool: map back to the spec's types. */

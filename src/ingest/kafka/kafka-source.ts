@@ -7,7 +7,7 @@ import type { PartitionListener, Source } from '../source.js';
 import { createKafka, ensureTopic, readToEnd } from './kafka-client.js';
 
 /** Batches buffered between the consumer and the pipeline; beyond it the consumer waits. */
-export const MAX_QUEUED_BATCHES = 8;
+const MAX_QUEUED_BATCHES = 8;
 /** How often `next()` returns an empty batch while nothing arrives, so idle time is noticed. */
 const HEARTBEAT_MS = 500;
 /** How often a consumer waiting for queue space heartbeats (kafkajs sends one when it is due). */

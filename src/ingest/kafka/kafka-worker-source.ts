@@ -28,8 +28,8 @@ const WORKER_QUEUE = 2;
 /** How long `close` waits for the worker to leave the group before it is terminated. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
-type Request =
-  { type: 'start' } | { type: 'commit'; positions: Positions } | { type: 'ping' } | { type: 'close' };
+/** A request the worker answers, without the id `request` gives it (derived, so it cannot drift). */
+type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 /**
  * The kafkajs source on a worker thread. Fetching and decoding Kafka's protocol cost about as much
@@ -61,8 +61,8 @@ export class KafkaWorkerSource implements Source {
 
   async start(_positions?: Positions, listener?: PartitionListener): Promise<void> {
     this.listener = listener;
-    // a worker that died before anything was handed out (the runtime retries a failed start) is
-    // replaced; once batches were handed out, its failure ends the run (see `fail`)
+    // start comes before any next(): a worker that died during a failed start (the runtime
+    // retries it) has handed nothing out and is replaced; later failures end the run (see `fail`)
     if (this.failure !== null && this.worker !== null) {
       void this.worker.terminate();
       this.worker = null;
