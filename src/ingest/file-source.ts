@@ -4,13 +4,14 @@ import type { FileSourceConfig } from '../core/config/index.js';
 import type { Positions, RawRecord, RecordBatch } from '../core/event.js';
 import { positionKey } from '../core/event.js';
 import { StreamlearnError } from '../core/errors.js';
+import { byteOrderMarkLength } from './byte-order-mark.js';
 import type { Source } from './source.js';
 
 /**
  * Replays a JSONL file; a record's offset is its line number (0-based), so a checkpoint can resume
  * mid-file. Lines are sliced from the read buffers without copying. With `partitionField` each
  * line goes to the partition that field names (a recorded multi-partition topic); otherwise all
- * lines are partition 0.
+ * lines are partition 0. A UTF-8 byte-order mark at the start of the file is not part of line 0.
  */
 export class FileSource implements Source {
   readonly kind = 'file';
@@ -20,6 +21,8 @@ export class FileSource implements Source {
   private line = 0;
   private positions: Positions = {};
   private ended = false;
+  /** No chunk read yet: the next one starts the file (and may start with a BOM). */
+  private atFileStart = true;
   private readonly ready: RecordBatch[] = [];
   /** Lines read but not yet handed out. */
   private lines: RawRecord[] = [];
@@ -131,7 +134,9 @@ export class FileSource implements Source {
    * concat of carry and chunk would copy the whole chunk once per read).
    */
   private splitLines(chunk: Buffer): void {
-    let start = 0;
+    // a file's first read is a full chunk (or the whole file), so a BOM is never split
+    let start = this.atFileStart ? byteOrderMarkLength(chunk) : 0;
+    this.atFileStart = false;
     if (this.carry !== null) {
       const nl = chunk.indexOf(10);
       if (nl === -1) {

@@ -33,6 +33,23 @@ describe('FileSource', () => {
     expect(await readAll(path, { 'lines.jsonl:0': '7' })).toEqual(expected.slice(7));
   });
 
+  it('drops a byte-order mark at the start of the file, and only there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sl-file-source-'));
+    const path = join(dir, 'bom.jsonl');
+    const bom = '\xef\xbb\xbf';
+    writeFileSync(path, `${bom}{"a":1}\r\n${bom}{"a":2}\n{"a":3}`, 'latin1');
+    // line 1's BOM is inside a record: the decoder rejects it there (a dead letter, not lost)
+    const expected: [string, string][] = [
+      ['0', '{"a":1}'],
+      ['1', `${bom}{"a":2}`],
+      ['2', '{"a":3}'],
+    ];
+    expect(await readAll(path)).toEqual(expected);
+    expect(await readAll(path, { 'bom.jsonl:0': '1' })).toEqual(expected.slice(1));
+    writeFileSync(path, bom, 'latin1'); // nothing but the mark: no record at all
+    expect(await readAll(path)).toEqual([]);
+  });
+
   it('holds no more than a batch and a read chunk of lines, however long the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sl-file-source-'));
     const path = join(dir, 'many.jsonl');

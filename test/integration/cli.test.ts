@@ -25,6 +25,25 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   }
 }
 
+/** Every message of `topic` (`n` of them) as UTF-8 key and value, read by a fresh consumer group. */
+async function consumeAll(topic: string, n: number): Promise<{ key: string | null; value: string }[]> {
+  const consumer = kafka().consumer({ groupId: uniqueName('sl_cli_read') });
+  const got: { key: string | null; value: string }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push({ key: message.key?.toString('utf8') ?? null, value: message.value!.toString('utf8') });
+      },
+    });
+    await waitFor(`${n} messages of ${topic}`, async () => (got.length >= n ? true : undefined));
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
 describe('streamlearn CLI', () => {
   it('demo: runs on embedded defaults, serves /healthz and window rows, stops cleanly on SIGTERM', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sl-demo-'));
@@ -109,10 +128,11 @@ describe('streamlearn CLI', () => {
       await admin.disconnect();
     });
 
-    it('loads a JSONL file into a new topic, keyed by a field', async () => {
+    it("loads a JSONL file into a new topic, keyed by a field, without the file's byte-order mark", async () => {
       const dir = mkdtempSync(join(tmpdir(), 'sl-cli-produce-'));
       const lines = Array.from({ length: 1234 }, (_, i) => JSON.stringify({ ts: i, user: `u${i % 7}` }));
-      writeFileSync(join(dir, 'in.jsonl'), lines.join('\n') + '\n');
+      // a BOM (as Windows tools write one) marks the file's encoding; it is not part of line 1
+      writeFileSync(join(dir, 'in.jsonl'), '\uFEFF' + lines.join('\n') + '\n');
       const r = spawnSync(
         process.execPath,
         [
@@ -137,6 +157,9 @@ describe('streamlearn CLI', () => {
       await admin.disconnect();
       expect(offsets.length).toBe(3);
       expect(offsets.reduce((n, o) => n + Number(o.high), 0)).toBe(1234);
+      const got = await consumeAll(topic, 1234);
+      expect(got.map((m) => m.value).sort()).toEqual([...lines].sort());
+      for (const m of got) expect(m.key).toBe((JSON.parse(m.value) as { user: string }).user);
     });
   });
 });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { EventSchemaConfig } from '../../core/config/index.js';
 import { StreamlearnError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
+import { withoutByteOrderMark } from '../../ingest/byte-order-mark.js';
 import { createDecoder } from '../../ingest/decoder.js';
 
 /**
@@ -22,8 +23,10 @@ export async function readReferenceEvents(path: string, schema: EventSchemaConfi
   const decode = createDecoder(schema);
   const events: Event[] = [];
   const encoder = new TextEncoder();
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
+  const lines = withoutByteOrderMark(text).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
     const r = decode({ offset: String(i), key: null, value: encoder.encode(line), ts: 0 });
     if (!r.ok)
       throw new StreamlearnError(
@@ -36,6 +39,6 @@ export async function readReferenceEvents(path: string, schema: EventSchemaConfi
       if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') r.event[f] = v;
     }
     events.push(r.event);
-  });
+  }
   return events;
 }

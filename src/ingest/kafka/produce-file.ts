@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Message } from 'kafkajs';
+import { withoutByteOrderMark } from '../byte-order-mark.js';
 import { createKafka, ensureTopic } from './kafka-client.js';
 
 export interface ProduceOptions {
@@ -47,8 +48,11 @@ export async function produceFile(opts: ProduceOptions): Promise<number> {
   };
   try {
     const lines = createInterface({ input: createReadStream(opts.file), crlfDelay: Infinity });
-    for await (const line of lines) {
-      bytes += Buffer.byteLength(line) + 1;
+    let first = true;
+    for await (const read of lines) {
+      bytes += Buffer.byteLength(read) + 1;
+      const line = first ? withoutByteOrderMark(read) : read;
+      first = false;
       batch.push({ key: keyOf(line, opts.keyField), value: line });
       if (batch.length >= (opts.batchSize ?? 2_000)) await flush();
     }

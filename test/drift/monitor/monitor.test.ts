@@ -197,7 +197,8 @@ describe('measures, windows and references', () => {
     const gen = generator(8, 3000);
     const lines: string[] = [];
     for (let i = 0; i < 3000; i++) lines.push(JSON.stringify({ ...gen.next(), prediction: i % 2 }));
-    writeFileSync(path, `${lines.join('\n')}\n`);
+    // with a byte-order mark, as an export from a Windows tool has: not part of the first event
+    writeFileSync(path, `\uFEFF${lines.join('\n')}\n`);
     const events = await readReferenceEvents(path, GENERATOR_SCHEMA);
     expect(events).toHaveLength(3000);
     const m = new DriftMonitor({
