@@ -15,7 +15,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       if (err.status >= 500) request.log.warn({ err }, err.message);
       return reply.status(err.status).send(err.toJSON());
     }
-    if (err.validation) return send(reply, 'SL_ERR_VALIDATION', err.message);
+    if (err.validation) return send(reply, 'SL_ERR_VALIDATION', validationMessage(err));
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
       return send(reply, 'SL_ERR_PAYLOAD_TOO_LARGE', err.message);
     if (err.statusCode === 415) return send(reply, 'SL_ERR_UNSUPPORTED_MEDIA_TYPE', err.message);
@@ -35,6 +35,48 @@ export function installErrorHandler(app: FastifyInstance): void {
       `${request.method} ${path}: allowed are ${allowed.join(', ')}`,
     );
   });
+}
+
+/** One schema violation as Ajv reports it (what Fastify puts in `err.validation`). */
+interface Violation {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * Fastify's validation message, made to say what to fix: an unknown property is named (Ajv says
+ * only "must NOT have additional properties"), and the alternatives of a value that matched none
+ * (`anyOf`) are one phrase ("must be number, string, boolean or null") instead of one message
+ * per alternative and one for the `anyOf` itself.
+ */
+export function validationMessage(err: FastifyError): string {
+  const context = err.validationContext ?? 'request';
+  const violations = (err.validation ?? []) as Violation[];
+  const anyOfPaths = new Set(violations.filter((v) => v.keyword === 'anyOf').map((v) => v.instancePath));
+  const types = new Map<string, string[]>();
+  const parts: string[] = [];
+  for (const v of violations) {
+    const at = `${context}${v.instancePath}`;
+    if (v.keyword === 'type' && anyOfPaths.has(v.instancePath)) {
+      const list = types.get(v.instancePath) ?? [];
+      list.push(String(v.params.type));
+      types.set(v.instancePath, list);
+    } else if (v.keyword === 'anyOf') {
+      const list = types.get(v.instancePath);
+      parts.push(list ? `${at} must be ${oneOf(list)}` : `${at} ${v.message ?? 'is not valid'}`);
+    } else if (v.keyword === 'additionalProperties') {
+      const what = context === 'querystring' ? 'parameter' : 'property';
+      parts.push(`${at} has an unknown ${what} "${String(v.params.additionalProperty)}"`);
+    } else parts.push(`${at} ${v.message ?? 'is not valid'}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : err.message;
+}
+
+/** "a", "a or b", "a, b or c". */
+function oneOf(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)!}`;
 }
 
 /**

@@ -80,18 +80,41 @@ describe('POST /v1/predict', () => {
   });
 
   it.each([
-    ['neither instance nor instances', {}],
-    ['both instance and instances', { instance: { x: 1 }, instances: [{ x: 1 }] }],
-    ['an empty batch', { instances: [] }],
-    ['a nested feature value', { instance: { x: { y: 1 } } }],
-    ['an array feature value', { instance: { x: [1] } }],
-    ['an unknown field', { instance: { x: 1 }, extra: 1 }],
-    ['a non-object instance', { instance: 5 }],
-  ])('refuses %s with 400', async (_what, payload) => {
+    ['neither instance nor instances', {}, 'send exactly one of "instance" or "instances"'],
+    [
+      'both instance and instances',
+      { instance: { x: 1 }, instances: [{ x: 1 }] },
+      'send exactly one of "instance" or "instances"',
+    ],
+    ['an empty batch', { instances: [] }, 'body/instances must NOT have fewer than 1 items'],
+    [
+      'a nested feature value',
+      { instance: { x: { y: 1 } } },
+      'body/instance/x must be number, string, boolean or null',
+    ],
+    [
+      'an array feature value',
+      { instance: { x: [1] } },
+      'body/instance/x must be number, string, boolean or null',
+    ],
+    ['an unknown field', { instance: { x: 1 }, extra: 1 }, 'body has an unknown property "extra"'],
+    ['a non-object instance', { instance: 5 }, 'body/instance must be object'],
+    ['a non-object batch item', { instances: [{ x: 1 }, 3] }, 'body/instances/1 must be object'],
+  ])('refuses %s with 400 and says what is wrong', async (_what, payload, message) => {
     const a = await start();
     const res = await a.inject({ method: 'POST', url: '/v1/predict', payload });
     expect(res.statusCode).toBe(400);
-    expect(res.json().code).toBe('SL_ERR_VALIDATION');
+    expect(res.json()).toEqual({ code: 'SL_ERR_VALIDATION', message });
+  });
+
+  it('names an unknown query parameter', async () => {
+    const a = await start();
+    const res = await a.inject({ method: 'GET', url: '/v1/alerts?severity=high' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      code: 'SL_ERR_VALIDATION',
+      message: 'querystring has an unknown parameter "severity"',
+    });
   });
 
   it('bounds the batch size', async () => {
