@@ -3,6 +3,9 @@ import type { FieldValue } from '../core/event.js';
 /** Column types a result can have in a sink table (mapped to ClickHouse/DuckDB types by each sink). */
 export type ColumnType = 'float64' | 'int64' | 'string' | 'bool' | 'json';
 
+/** What an aggregate reads: see {@link Aggregator.input}. */
+export type AggregateInput = 'none' | 'number' | 'any';
+
 /** A JSON value: what aggregator state serialises to inside a checkpoint. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -15,8 +18,12 @@ export interface Aggregator<S = unknown, R = FieldValue> {
   /** Registry name, e.g. `sum`. */
   readonly fn: string;
   readonly resultType: ColumnType;
-  /** Whether the aggregate reads a field (all but `count`). */
-  readonly needsField: boolean;
+  /**
+   * What the aggregate reads from its field: nothing (`count`), numbers (other values are
+   * skipped, so a string field would give an always-empty result: the config refuses it), or
+   * any value.
+   */
+  readonly input: AggregateInput;
   create(): S;
   add(state: S, value: number | string | boolean): S;
   merge(a: S, b: S): S;

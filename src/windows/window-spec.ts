@@ -67,7 +67,7 @@ export function compileWindow(pipeline: string, config: WindowConfig): WindowSpe
       unknown,
       unknown
     >;
-    if (agg.needsField && a.field === undefined)
+    if (agg.input !== 'none' && a.field === undefined)
       throw new Error(`window "${config.name}": aggregate "${a.fn}" needs a field`);
     return {
       column: columnName(a),

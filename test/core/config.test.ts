@@ -80,6 +80,14 @@ describe('pipeline config', () => {
       'windows[0].aggregates[0].field: aggregate "sum" needs a field',
     ],
     [
+      { ...base, windows: [{ ...base.windows[0], aggregates: [{ fn: 'mean', field: 'region' }] }] },
+      'windows[0].aggregates[0].field: aggregate "mean" reads numbers; field "region" is string',
+    ],
+    [
+      { ...base, windows: [{ ...base.windows[0], aggregates: [{ fn: 'quantile', field: 'key', q: 0.5 }] }] },
+      'windows[0].aggregates[0].field: aggregate "quantile" reads numbers; field "key" is string',
+    ],
+    [
       {
         ...base,
         windows: [{ ...base.windows[0], aggregates: [{ fn: 'distinct', field: 'region', accuracy: 99 }] }],
@@ -150,6 +158,31 @@ describe('pipeline config', () => {
     [{ ...base, startupTimeout: 0 }, 'startupTimeout: must be greater than 0'],
   ])('names the bad field: %#', (raw, fragment) => {
     expect(errorOf(raw)).toContain(fragment);
+  });
+  it('takes any field type for count, distinct, topk, first and last, numbers for the rest', () => {
+    const fields = { region: 'string', vip: 'boolean', amount: 'number', items: 'integer' };
+    const anyInput = ['distinct', 'topk', 'first', 'last'].flatMap((fn) =>
+      ['region', 'vip', 'amount', 'key'].map((field) => ({ fn, field, as: `${fn}_${field}` })),
+    );
+    const numeric = ['sum', 'mean', 'min', 'max', 'variance', 'stddev', 'quantile'].flatMap((fn) =>
+      ['amount', 'items'].map((field) => ({ fn, field, as: `${fn}_${field}` })),
+    );
+    const cfg = parseConfig(
+      {
+        ...base,
+        schema: { fields },
+        windows: [{ ...base.windows[0], aggregates: [{ fn: 'count' }, ...anyInput, ...numeric] }],
+      },
+      {},
+    );
+    expect(cfg.windows[0]!.aggregates).toHaveLength(1 + anyInput.length + numeric.length);
+    expect(
+      errorOf({
+        ...base,
+        schema: { fields },
+        windows: [{ ...base.windows[0], aggregates: [{ fn: 'sum', field: 'vip' }] }],
+      }),
+    ).toContain('aggregate "sum" reads numbers; field "vip" is boolean');
   });
 
   it('reports every field mistake at once, one line each (cross-field checks follow once they pass)', () => {

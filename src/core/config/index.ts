@@ -123,7 +123,7 @@ function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
         message: 'emit mode "update" needs an interval',
       });
     }
-    checkWindowCompiles(cfg.pipeline, w, i, ctx);
+    checkWindowCompiles(cfg.pipeline, cfg.schema.fields, w, i, ctx);
   });
 }
 
@@ -160,6 +160,7 @@ function checkCoPartitioning(cfg: ReferenceView, known: Set<string>, ctx: z.Refi
  */
 function checkWindowCompiles(
   pipeline: string,
+  fields: Readonly<Record<string, unknown>>,
   w: z.output<typeof windowSchema>,
   i: number,
   ctx: z.RefinementCtx,
@@ -169,12 +170,21 @@ function checkWindowCompiles(
     const path = ['windows', i, 'aggregates', j];
     try {
       const agg = createAggregator(a.fn, { q: a.q, k: a.k, accuracy: a.accuracy });
-      if (agg.needsField && a.field === undefined) {
+      if (agg.input !== 'none' && a.field === undefined) {
         ok = false;
         ctx.addIssue({
           code: 'custom',
           path: [...path, 'field'],
           message: `aggregate "${a.fn}" needs a field`,
+        });
+      }
+      const type = a.field === undefined ? undefined : fieldType(a.field, fields);
+      if (agg.input === 'number' && type !== undefined && type !== 'number' && type !== 'integer') {
+        ok = false;
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'field'],
+          message: `aggregate "${a.fn}" reads numbers; field "${a.field}" is ${type} (use count, distinct, topk, first or last)`,
         });
       }
     } catch (err) {
@@ -189,6 +199,12 @@ function checkWindowCompiles(
   } catch (err) {
     ctx.addIssue({ code: 'custom', path: ['windows', i], message: (err as Error).message });
   }
+}
+
+/** The declared type of `name` (the event key is a string); undefined when undeclared (reported apart). */
+function fieldType(name: string, fields: Readonly<Record<string, unknown>>): string | undefined {
+  if (Object.hasOwn(fields, name)) return String(fields[name]);
+  return name === 'key' ? 'string' : undefined;
 }
 
 /** Turns zod issues into one message naming each field and the reason: `windows[0].size: must be …`. */

@@ -13,7 +13,7 @@ export function count(): Aggregator<number, number> & MergedResult<number, numbe
   return {
     fn: 'count',
     resultType: 'int64',
-    needsField: false,
+    input: 'none',
     create: () => 0,
     add: (n) => n + 1,
     merge: (a, b) => a + b,

@@ -176,7 +176,7 @@ export function distinct(
   return {
     fn: 'distinct',
     resultType: 'int64',
-    needsField: true,
+    input: 'any',
     create: () => ({ registers: null, sparse: null, size: 0 }),
     add(state, value) {
       if (typeof value === 'string') hashString(value, SEED);

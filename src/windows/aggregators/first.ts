@@ -50,7 +50,7 @@ export function timedPick(fn: 'first' | 'last', direction: -1 | 1): TimedAggrega
   return {
     fn,
     resultType: 'json',
-    needsField: true,
+    input: 'any',
     create: () => ({ ts: NaN, v: null }),
     add(state, value) {
       if (state.v === null || direction > 0) {

@@ -20,7 +20,7 @@ export function mean(): Aggregator<MeanState, number | null> & MergedResult<Mean
   return {
     fn: 'mean',
     resultType: 'float64',
-    needsField: true,
+    input: 'number',
     create: () => ({ n: 0, s: 0, c: 0 }),
     add(state, value) {
       if (typeof value === 'number') {

@@ -14,7 +14,7 @@ export function min(): Aggregator<number, number | null> {
   return {
     fn: 'min',
     resultType: 'float64',
-    needsField: true,
+    input: 'number',
     create: () => NaN,
     add: (m, value) => (typeof value === 'number' && (value < m || m !== m) ? value : m),
     merge: (a, b) => (b < a || a !== a ? b : a),

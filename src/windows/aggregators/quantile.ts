@@ -131,7 +131,7 @@ export function quantile(
   return {
     fn: 'quantile',
     resultType: 'float64',
-    needsField: true,
+    input: 'number',
     create,
     add(state, value) {
       if (typeof value !== 'number') return state;

@@ -55,7 +55,7 @@ export function sum(): Aggregator<CompensatedSum, number> & MergedResult<Compens
   return {
     fn: 'sum',
     resultType: 'float64',
-    needsField: true,
+    input: 'number',
     create: () => ({ s: 0, c: 0 }),
     add(state, value) {
       if (typeof value === 'number') addCompensated(state, value);

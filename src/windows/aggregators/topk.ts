@@ -83,7 +83,7 @@ export function topk(options: AggregatorOptions = {}): Aggregator<SpaceSavingSta
   return {
     fn: 'topk',
     resultType: 'json',
-    needsField: true,
+    input: 'any',
     create,
     add(state, value) {
       const slot = state.slotOf.get(value);

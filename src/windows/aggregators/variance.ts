@@ -46,7 +46,7 @@ function momentsAggregator(
   return {
     fn,
     resultType: 'float64',
-    needsField: true,
+    input: 'number',
     create: () => ({ n: 0, mean: 0, m2: 0 }),
     add(state, value) {
       if (typeof value === 'number') addValue(state, value);

@@ -95,7 +95,7 @@ for (const [name, factory] of Object.entries(AGGREGATORS)) {
       it('declares its registry name, result type and field need', () => {
         expect(agg.fn).toBe(name);
         expect(['float64', 'int64', 'string', 'bool', 'json']).toContain(agg.resultType);
-        expect(agg.needsField).toBe(name !== 'count');
+        expect(agg.input === 'none').toBe(name === 'count');
       });
 
       it('has a defined, serialisable result for an empty window', () => {
