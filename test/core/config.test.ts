@@ -79,6 +79,11 @@ describe('pipeline config', () => {
       { ...base, windows: [{ ...base.windows[0], aggregates: [{ fn: 'sum' }] }] },
       'windows[0].aggregates[0].field: aggregate "sum" needs a field',
     ],
+    [{ ...base, drift: { numeric: ['region'] } }, 'drift.numeric[0]: field "region" is string, not a number'],
+    [
+      { ...base, drift: { categorical: ['country'] } },
+      'drift.categorical[0]: field "country" is not declared',
+    ],
     [
       { ...base, windows: [{ ...base.windows[0], aggregates: [{ fn: 'mean', field: 'region' }] }] },
       'windows[0].aggregates[0].field: aggregate "mean" reads numbers; field "region" is string',

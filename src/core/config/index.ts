@@ -72,11 +72,19 @@ function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
   if (cfg.learner) checkLearnerFields(cfg.learner, cfg.schema.fields, ctx);
   for (const kind of ['numeric', 'categorical'] as const)
     cfg.drift?.[kind].forEach((f, i) => {
-      if (!known.has(f))
+      const type = fieldType(f, cfg.schema.fields);
+      if (type === undefined)
         ctx.addIssue({
           code: 'custom',
           path: ['drift', kind, i],
           message: `field "${f}" is not declared in schema.fields`,
+        });
+      // a numeric monitor reads a string as absent: it would never score (categories can be numbers)
+      else if (kind === 'numeric' && type !== 'number' && type !== 'integer')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['drift', kind, i],
+          message: `field "${f}" is ${type}, not a number (monitor it as categorical)`,
         });
     });
   checkCoPartitioning(cfg, known, ctx);
