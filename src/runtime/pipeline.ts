@@ -23,6 +23,7 @@ import { decodeCheckpoint, encodeCheckpoint, type WindowCheckpoint } from './che
 import { EventTimeOrder } from './event-time-order.js';
 import type { Metrics } from './metrics.js';
 import type { EventOrigin, Stage } from './stage.js';
+import { WatermarkStallWatch } from './watermark-stall.js';
 
 export interface PipelineParts {
   config: PipelineConfig;
@@ -49,6 +50,8 @@ export interface PipelineParts {
    * (co-partitioning); stages need every event and are refused in this scope.
    */
   scope?: 'global' | 'partitioned';
+  /** How long a silent partition may hold the watermark back before a warning (default 60 s). */
+  silentPartitionWarnMs?: number;
   /** Checkpoint and lease name (per partition: `<name>.<topic>:<partition>`); default `<pipeline>.windows`. */
   checkpointName?: string;
 }
@@ -97,6 +100,8 @@ interface Task {
  * (so the sink's work overlaps ours instead of following it). Large enough that ClickHouse gets
  * few, large inserts (every insert is a new part to merge).
  */
+/** A partition silent this long while others send is reported as holding the watermark back. */
+const SILENT_PARTITION_WARN_MS = 60_000;
 const WRITE_BEHIND_ROWS = 20_000;
 /** Pending rows beyond this, with a write still running, wait for it (bounded memory). */
 const MAX_PENDING_ROWS = 100_000;
@@ -133,6 +138,8 @@ export class Pipeline {
   /** The consumer group's latest assignment (partitioned scope); null until the source tells. */
   private assignment: Set<string> | null = null;
   private readonly watermarks: WatermarkTracker;
+  /** Live sources without idle detection: reports a silent partition holding the watermark back. */
+  private readonly stallWatch: WatermarkStallWatch | null;
   private readonly positions: Positions = {};
   private pending = new Map<string, Row[]>();
   private pendingCount = 0;
@@ -171,6 +178,10 @@ export class Pipeline {
       config.watermark.idleTimeout,
       idleClock,
     );
+    this.stallWatch =
+      config.source.type === 'kafka' && config.watermark.idleTimeout === 0
+        ? new WatermarkStallWatch(parts.silentPartitionWarnMs ?? SILENT_PARTITION_WARN_MS, this.now)
+        : null;
     this.windows = this.newWindows().map(({ spec, table }) => ({ spec, table }));
     this.decoder = createEventDecoder(config.schema, { keep: this.fieldsRead() });
     this.scope = parts.scope ?? 'global';
@@ -265,6 +276,7 @@ export class Pipeline {
           if (!(await this.openTaskOf(batch))) continue;
         }
         this.process(batch);
+        if (this.stallWatch !== null) this.reportSilentPartitions(this.stallWatch);
         this.parts.onBatch?.(this.stats);
         if (this.crashed) break;
         if (this.rowsPending() >= WRITE_BEHIND_ROWS) await this.writeBehind();
@@ -293,6 +305,7 @@ export class Pipeline {
   private onAssigned(partitions: { topic: string; partition: number }[]): void {
     const keys = partitions.map((p) => positionKey(p.topic, p.partition));
     this.watermarks.assign(keys);
+    this.stallWatch?.assigned(keys);
     this.assignment = new Set(keys);
     this.parts.logger.info({ partitions: keys.sort() }, 'partitions assigned');
   }
@@ -448,6 +461,7 @@ export class Pipeline {
     }
     if (Number.isFinite(partMax)) tracker.observe(part, partMax);
     else tracker.addPartition(part);
+    if (accepted > 0) this.stallWatch?.delivered(part);
     this.stats.records += batch.records.length;
     this.stats.accepted += accepted;
     this.stats.rejected += rejected;
@@ -456,6 +470,28 @@ export class Pipeline {
     if (rejected) metrics.events.inc({ pipeline: config.pipeline, outcome: 'rejected' }, rejected);
     if (late) metrics.events.inc({ pipeline: config.pipeline, outcome: 'late' }, late);
     this.advance();
+  }
+
+  /**
+   * Warns about each partition whose silence holds the watermark back (its newest event, if any,
+   * is what the watermark waits on): no window fires until it sends or idle detection lets it go.
+   */
+  private reportSilentPartitions(watch: WatermarkStallWatch): void {
+    for (const { partition, silentMs } of watch.silent()) {
+      const last = this.watermarks.partitionMax(partition);
+      if (last - this.watermarks.outOfOrderness > this.watermarks.current) continue; // not the one holding it
+      watch.reported(partition);
+      const seconds = Math.round(silentMs / 1000);
+      this.parts.logger.warn(
+        {
+          partition,
+          silentSeconds: seconds,
+          lastEventTime: Number.isFinite(last) ? last : null,
+          watermark: Number.isFinite(this.watermarks.current) ? this.watermarks.current : null,
+        },
+        `partition ${partition} has sent ${Number.isFinite(last) ? 'no new event' : 'no event at all'} for ${seconds} s while others did: it holds the watermark back, so windows wait for it; set watermark.idleTimeout (e.g. 30s) to let a silent partition stop holding it`,
+      );
+    }
   }
 
   /** Recomputes the watermark (idle partitions may have dropped out) and fires what it allows. */

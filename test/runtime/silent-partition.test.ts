@@ -1,0 +1,142 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/core/config/index.js';
+import type { RawRecord, RecordBatch } from '../../src/core/event.js';
+import { MemoryDeadLetterOutput } from '../../src/ingest/dead-letter.js';
+import type { PartitionListener, Source } from '../../src/ingest/source.js';
+import { Metrics } from '../../src/runtime/metrics.js';
+import { Pipeline } from '../../src/runtime/pipeline.js';
+import { WatermarkStallWatch } from '../../src/runtime/watermark-stall.js';
+import { JsonlSink } from '../../src/sinks/jsonl-sink.js';
+import { MemoryCheckpointStore } from '../../src/state/memory-store.js';
+
+const TOPIC = 'orders';
+
+/**
+ * A consumer-group stand-in (our own logic under test, not Kafka's): assigns `partitions`, then
+ * hands out `batches` of partition 0 only, one a second of the fake clock.
+ */
+class OnePartitionTalks implements Source {
+  readonly kind = 'fake-kafka';
+  private sent = 0;
+  constructor(
+    private readonly partitions: number,
+    private readonly batches: RawRecord[][],
+    private readonly tick: () => void,
+  ) {}
+  async start(_positions = {}, listener?: PartitionListener): Promise<void> {
+    await listener?.onAssigned?.(
+      Array.from({ length: this.partitions }, (_, partition) => ({ topic: TOPIC, partition })),
+    );
+  }
+  async next(): Promise<RecordBatch | null> {
+    const records = this.batches[this.sent++];
+    if (records === undefined) return null;
+    this.tick();
+    return { topic: TOPIC, partition: 0, records };
+  }
+  async commit(): Promise<void> {}
+  pause(): void {}
+  resume(): void {}
+  async ping(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+/** 120 batches, one event each, an event-time second apart. */
+function batches(): RawRecord[][] {
+  return Array.from({ length: 120 }, (_, i) => [
+    {
+      offset: String(i),
+      key: null,
+      value: Buffer.from(JSON.stringify({ ts: i * 1000, region: 'eu' })),
+      ts: 0,
+    },
+  ]);
+}
+
+async function run(idleTimeout: string | number, partitions = 2): Promise<Record<string, unknown>[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sl-silent-'));
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+  let clock = 0;
+  const config = parseConfig(
+    {
+      pipeline: 'silent',
+      source: { type: 'kafka', topic: TOPIC },
+      schema: { timeField: 'ts', fields: { region: 'string' } },
+      watermark: { maxOutOfOrderness: '1s', idleTimeout },
+      windows: [
+        { name: 'w', type: 'tumbling', size: '10s', groupBy: ['region'], aggregates: [{ fn: 'count' }] },
+      ],
+      sink: { type: 'jsonl', dir },
+      checkpoint: { store: 'memory', interval: '1h' },
+    },
+    {},
+  );
+  const pipeline = new Pipeline({
+    config,
+    source: new OnePartitionTalks(partitions, batches(), () => (clock += 1000)),
+    sink: new JsonlSink({ dir }),
+    deadLetter: new MemoryDeadLetterOutput(),
+    store: new MemoryCheckpointStore(),
+    metrics: new Metrics(false),
+    logger,
+    now: () => clock,
+    silentPartitionWarnMs: 30_000,
+  });
+  await pipeline.run();
+  return lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('holds the watermark back'));
+}
+
+describe('a silent partition holding the watermark back', () => {
+  it('is named in one warning, with the setting that lets it go', async () => {
+    const warnings = await run(0);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ partition: `${TOPIC}:1`, silentSeconds: 30, lastEventTime: null });
+    expect(warnings[0]!.msg).toContain('no event at all');
+    expect(warnings[0]!.msg).toContain('watermark.idleTimeout');
+  });
+
+  it('is not reported when idle detection is on, or when every partition talks', async () => {
+    expect(await run('20s')).toEqual([]);
+    expect(await run(0, 1)).toEqual([]);
+  });
+});
+
+describe('WatermarkStallWatch', () => {
+  it('reports a partition once per silence, only while another one sends', () => {
+    let now = 0;
+    const watch = new WatermarkStallWatch(10_000, () => now);
+    watch.assigned(['t:0', 't:1']);
+    now = 5_000;
+    watch.delivered('t:0');
+    expect(watch.silent()).toEqual([]);
+    now = 12_000;
+    expect(watch.silent()).toEqual([{ partition: 't:1', silentMs: 12_000 }]);
+    watch.reported('t:1');
+    expect(watch.silent()).toEqual([]);
+    // the whole stream pauses: nothing is held back that a watermark could pass
+    now = 40_000;
+    expect(watch.silent()).toEqual([]);
+    // t:1 speaks and falls silent again, while t:0 goes on: a new silence, a new report
+    watch.delivered('t:1');
+    now = 55_000;
+    watch.delivered('t:0');
+    expect(watch.silent()).toEqual([{ partition: 't:1', silentMs: 15_000 }]);
+    // a revoked partition is forgotten
+    watch.assigned(['t:0']);
+    expect(watch.silent()).toEqual([]);
+  });
+});
