@@ -135,11 +135,14 @@ export function quantile(
     create,
     add(state, value) {
       if (typeof value !== 'number') return state;
+      // `| 0`: Math.ceil gives −0 for (−1, 0), i.e. values in (1/γ, 1), and −x gives it for x = 0
+      // (a value of −1); a −0 index made the store's array hold doubles and its checkpoint's `o`
+      // compare unequal to the same store built in another order
       if (value > 0) {
-        if (value !== Infinity) state.add(Math.ceil(Math.log(value) * multiplier), 1);
+        if (value !== Infinity) state.add(Math.ceil(Math.log(value) * multiplier) | 0, 1);
       } else if (value < 0) {
         if (value !== -Infinity)
-          (state.neg ??= new DenseStore(MAX_BUCKETS)).add(-Math.ceil(Math.log(-value) * multiplier), 1);
+          (state.neg ??= new DenseStore(MAX_BUCKETS)).add(-Math.ceil(Math.log(-value) * multiplier) | 0, 1);
       } else if (value === 0) {
         state.zero++;
       }

@@ -188,6 +188,24 @@ describe('quantile of small sketches (indices kept, not counts)', () => {
     );
   });
 
+  it('keeps bucket 0 as +0 for values just below 1 and for −1 (Math.ceil gives −0 there)', () => {
+    // found by the property above: 1/γ < v < 1 falls in bucket −0, and a small store merged
+    // highest-first then wrote `o: -0` where the store built in arrival order wrote `o: 0`
+    const agg = quantile({ q: 0 });
+    for (const values of [
+      [1, 0.9900497512437814],
+      [-1, -0.5],
+      [0.999, 1, -1],
+    ]) {
+      let whole = agg.create();
+      for (const v of values) whole = agg.add(whole, v);
+      const merged = agg.merge(agg.create(), whole);
+      expect(agg.toJSON(merged)).toEqual(agg.toJSON(whole));
+      const indices = [...whole.counts.slice(0, whole.total), ...(whole.neg?.counts ?? [])];
+      for (const index of indices) expect(Object.is(index, -0)).toBe(false);
+    }
+  });
+
   it('reads a mix of small and dense sketches with zeros and negatives as their merge', () => {
     const rand = mulberry32(5);
     const agg = quantile({ q: 0.9 });
