@@ -12,6 +12,7 @@ export type RejectReason =
   | 'missing_time'
   | 'bad_time'
   | 'time_out_of_range'
+  | 'time_ahead'
   | 'missing_field'
   | 'wrong_type'
   | 'not_finite'
@@ -87,19 +88,34 @@ export function createEventDecoder(schema: EventSchemaConfig, options: DecoderOp
       kept: options.keep === undefined || options.keep.has(name),
     }));
   const { timeField, timeFormat, keyField, maxRecordBytes, minTime, maxTime } = schema;
+  const maxAhead = schema.maxTimeAhead ?? Number.POSITIVE_INFINITY;
   const decodePlain = options.fastPath === false ? () => undefined : plainDecoder(schema, rules);
   const decoder = {
     rejection: { reason: 'empty', detail: '' } as Rejection,
     decode(record: RawRecord): Event | null {
       const bytes = record.value;
-      if (bytes !== null && bytes.length > 0 && bytes.length <= maxRecordBytes) {
-        const event = decodePlain(bytes, record);
-        if (event !== undefined) return event;
+      let event: Event | undefined;
+      if (bytes !== null && bytes.length > 0 && bytes.length <= maxRecordBytes)
+        event = decodePlain(bytes, record);
+      if (event === undefined) {
+        const decoded = decodeSlow(record);
+        if (!('ts' in decoded)) {
+          // every event has ts, no rejection has
+          decoder.rejection = decoded;
+          return null;
+        }
+        event = decoded;
       }
-      const decoded = decodeSlow(record);
-      if ('ts' in decoded) return decoded as Event; // every event has ts, no rejection has
-      decoder.rejection = decoded as Rejection;
-      return null;
+      // the record's timestamp is Kafka's (CreateTime or LogAppendTime); 0 or −1 where the source
+      // has none, so a file replay is never judged by it
+      if (event.ts - record.ts > maxAhead && record.ts > 0) {
+        decoder.rejection = reject(
+          'time_ahead',
+          `event time ${event.ts} is ${event.ts - record.ts} ms ahead of the record's timestamp ${record.ts} (schema.maxTimeAhead is ${maxAhead} ms)`,
+        );
+        return null;
+      }
+      return event;
     },
   };
   return decoder;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { PipelineConfig } from '../core/config/index.js';
-import { positionKey, type Event, type Positions, type RecordBatch } from '../core/event.js';
+import { positionKey, type Event, type Positions, type RawRecord, type RecordBatch } from '../core/event.js';
 import { StreamlearnError, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { retry } from '../core/retry.js';
@@ -100,6 +100,8 @@ interface Task {
  * (so the sink's work overlaps ours instead of following it). Large enough that ClickHouse gets
  * few, large inserts (every insert is a new part to merge).
  */
+/** An event this far ahead of its record's timestamp is reported (schema.maxTimeAhead unset). */
+const FAR_AHEAD_MS = 24 * 3_600_000;
 /** A partition silent this long while others send is reported as holding the watermark back. */
 const SILENT_PARTITION_WARN_MS = 60_000;
 const WRITE_BEHIND_ROWS = 20_000;
@@ -138,6 +140,8 @@ export class Pipeline {
   /** The consumer group's latest assignment (partitioned scope); null until the source tells. */
   private assignment: Set<string> | null = null;
   private readonly watermarks: WatermarkTracker;
+  /** Partitions already reported for an event far ahead of its record's timestamp. */
+  private readonly farAheadReported = new Set<string>();
   /** Live sources without idle detection: reports a silent partition holding the watermark back. */
   private readonly stallWatch: WatermarkStallWatch | null;
   private readonly positions: Positions = {};
@@ -400,6 +404,8 @@ export class Pipeline {
     let rejected = 0;
     let late = 0;
     const decoder = this.decoder;
+    // with schema.maxTimeAhead set the decoder rejects such events; unset, they are reported
+    const farAhead = config.schema.maxTimeAhead === undefined ? FAR_AHEAD_MS : Number.POSITIVE_INFINITY;
     // offsets ascend in a batch: once one is at the position, so are the rest
     let skipping = Number(batch.records[0]!.offset) < skipBelow;
     for (const record of batch.records) {
@@ -416,6 +422,7 @@ export class Pipeline {
         continue;
       }
       accepted++;
+      if (event.ts - record.ts > farAhead && record.ts > 0) this.reportFarAhead(part, event.ts, record);
       if (order !== null) order.push(part, record.offset, event);
       for (const w of windows) {
         const outcome = w.operator.add(event, watermark);
@@ -470,6 +477,21 @@ export class Pipeline {
     if (rejected) metrics.events.inc({ pipeline: config.pipeline, outcome: 'rejected' }, rejected);
     if (late) metrics.events.inc({ pipeline: config.pipeline, outcome: 'late' }, late);
     this.advance();
+  }
+
+  /**
+   * Warns (once per partition) about an event far ahead of its Kafka record's timestamp: a clock
+   * that is wrong by that much moves the watermark ahead, and every later event of the stream
+   * would be late.
+   */
+  private reportFarAhead(partition: string, ts: number, record: RawRecord): void {
+    if (this.farAheadReported.has(partition)) return;
+    this.farAheadReported.add(partition);
+    const hours = Math.round((ts - record.ts) / 3_600_000);
+    this.parts.logger.warn(
+      { partition, offset: record.offset, eventTime: ts, recordTime: record.ts },
+      `partition ${partition}, offset ${record.offset}: event time is ${hours} h ahead of the record's timestamp; it moves the watermark that far, so later events may all be late. Set schema.maxTimeAhead (e.g. 1h) to dead-letter such events (time_ahead) instead`,
+    );
   }
 
   /**

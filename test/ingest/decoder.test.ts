@@ -92,4 +92,32 @@ describe('decoder', () => {
       });
     }
   });
+
+  it('rejects an event further ahead of its record timestamp than schema.maxTimeAhead, on both paths', () => {
+    const hour = 3_600_000;
+    const ahead = eventSchemaSchema.parse({ fields: { user: 'string' }, maxTimeAhead: '1h' });
+    const at = (ts: number, recordTs: number): RawRecord => ({
+      offset: '7',
+      key: null,
+      value: Buffer.from(JSON.stringify({ ts, user: 'u' })),
+      ts: recordTs,
+    });
+    const produced = Date.UTC(2026, 0, 1);
+    for (const fastPath of [true, false]) {
+      const d = createDecoder(ahead, { fastPath });
+      const far = d(at(produced + hour + 1, produced));
+      expect(far.ok).toBe(false);
+      if (!far.ok) {
+        expect(far.rejection.reason).toBe('time_ahead');
+        expect(far.rejection.detail).toContain(`${hour + 1} ms ahead of the record's timestamp ${produced}`);
+      }
+      expect(d(at(produced + hour, produced)).ok).toBe(true); // at the limit
+      expect(d(at(produced - 365 * 24 * hour, produced)).ok).toBe(true); // behind: history replayed
+      // no record timestamp (a file line: 0; an old Kafka message format: -1): not judged
+      expect(d(at(produced + 1000 * hour, 0)).ok).toBe(true);
+      expect(d(at(produced + 1000 * hour, -1)).ok).toBe(true);
+    }
+    // unset: nothing is judged by the record timestamp
+    expect(decode({ ...record(JSON.stringify(good)), ts: 1 }).ok).toBe(true);
+  });
 });

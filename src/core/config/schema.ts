@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier } from './common.js';
+import { duration, identifier } from './common.js';
 
 export const fieldTypeSchema = z.enum(['number', 'integer', 'string', 'boolean']);
 
@@ -20,6 +20,12 @@ export const eventSchemaSchema = z
     /** Event times outside [minTime, maxTime] are rejected as implausible. */
     minTime: z.number().default(0),
     maxTime: z.number().default(Date.UTC(2200, 0, 1)),
+    /**
+     * An event time more than this ahead of its Kafka record's timestamp is rejected (`time_ahead`):
+     * one event from a clock years ahead would move the watermark there and make every later
+     * event late. Unset: accepted, with a warning per partition when it is over a day ahead.
+     */
+    maxTimeAhead: duration.refine((ms) => ms > 0, 'must be greater than 0').optional(),
   })
   .strict()
   .superRefine((schema, ctx) => {

@@ -58,7 +58,13 @@ function batches(): RawRecord[][] {
   ]);
 }
 
-async function run(idleTimeout: string | number, partitions = 2): Promise<Record<string, unknown>[]> {
+/** Runs the fake source through a pipeline; the warnings logged whose message contains `about`. */
+async function run(
+  idleTimeout: string | number,
+  partitions = 2,
+  input = batches(),
+  about = 'holds the watermark back',
+): Promise<Record<string, unknown>[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sl-silent-'));
   const lines: Record<string, unknown>[] = [];
   const logger = pino(
@@ -87,7 +93,7 @@ async function run(idleTimeout: string | number, partitions = 2): Promise<Record
   );
   const pipeline = new Pipeline({
     config,
-    source: new OnePartitionTalks(partitions, batches(), () => (clock += 1000)),
+    source: new OnePartitionTalks(partitions, input, () => (clock += 1000)),
     sink: new JsonlSink({ dir }),
     deadLetter: new MemoryDeadLetterOutput(),
     store: new MemoryCheckpointStore(),
@@ -97,7 +103,7 @@ async function run(idleTimeout: string | number, partitions = 2): Promise<Record
     silentPartitionWarnMs: 30_000,
   });
   await pipeline.run();
-  return lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('holds the watermark back'));
+  return lines.filter((l) => typeof l.msg === 'string' && l.msg.includes(about));
 }
 
 describe('a silent partition holding the watermark back', () => {
@@ -112,6 +118,26 @@ describe('a silent partition holding the watermark back', () => {
   it('is not reported when idle detection is on, or when every partition talks', async () => {
     expect(await run('20s')).toEqual([]);
     expect(await run(0, 1)).toEqual([]);
+  });
+});
+
+describe('an event far ahead of its Kafka record timestamp', () => {
+  it('is reported once per partition when schema.maxTimeAhead is unset', async () => {
+    const produced = Date.UTC(2026, 0, 1);
+    const input = [0, 1, 2, 3].map((i): RawRecord[] => [
+      {
+        offset: String(i),
+        key: null,
+        // offsets 1 and 3 come from a clock two days ahead
+        value: Buffer.from(JSON.stringify({ ts: produced + (i % 2) * 48 * 3_600_000 + i, region: 'eu' })),
+        ts: produced + i,
+      },
+    ]);
+    const warnings = await run(0, 1, input, 'ahead of the record');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ partition: `${TOPIC}:0`, offset: '1', recordTime: produced + 1 });
+    expect(warnings[0]!.msg).toContain('48 h ahead');
+    expect(warnings[0]!.msg).toContain('schema.maxTimeAhead');
   });
 });
 
