@@ -111,6 +111,43 @@ describe('KafkaWorkerSource (kafkajs on a worker thread) on the real Kafka', () 
     expect(committed!.partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(300);
   });
 
+  it("hands over each record's Kafka timestamp exactly (what schema.maxTimeAhead judges)", async () => {
+    const timed = uniqueName('kw_ts');
+    await ensureTopic(kafka, timed, 1);
+    try {
+      const producer = kafka.producer();
+      await producer.connect();
+      const t0 = Date.UTC(2026, 0, 1, 12);
+      await producer.send({
+        topic: timed,
+        messages: [0, 5, 86_400_001].map((dt) => ({
+          value: `{"ts":${t0 + dt}}`,
+          timestamp: String(t0 + dt),
+        })),
+        acks: -1,
+      });
+      await producer.disconnect();
+      const s = new KafkaWorkerSource(
+        kafkaSourceSchema.parse({
+          type: 'kafka',
+          brokers: KAFKA_BROKERS,
+          topic: timed,
+          groupId: uniqueName('kw_ts_group'),
+          stopWhenIdleMs: 1_500,
+        }),
+      );
+      await s.start();
+      const { records } = await drainSource(s);
+      await s.close();
+      expect(records.map((r) => r.ts)).toEqual([t0, t0 + 5, t0 + 86_400_001]);
+    } finally {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [timed] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
   it('resumes the group from the committed offsets: only new records are read', async () => {
     await produce(300, 30);
     const s = source();
