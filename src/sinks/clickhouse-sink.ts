@@ -4,9 +4,10 @@ import type { ClickhouseSinkConfig } from '../core/config/sinks.js';
 import { isRetriable, StreamlearnError } from '../core/errors.js';
 import { retry } from '../core/retry.js';
 import type { ColumnType } from '../windows/aggregator.js';
-import type { QueryOptions, Row, Sink, TableSpec } from './sink.js';
-import { quoteIdentifier } from './sql-literal.js';
+import type { ColumnSpec, QueryOptions, Row, Sink, TableSpec } from './sink.js';
+import { quoteIdentifier, sqlLiteral } from './sql-literal.js';
 import { tabSeparatedLine } from './tab-separated.js';
+import { tableChanges, type ExistingColumn } from './table-evolution.js';
 import { checkLimit, prepareTable, rowValues, whereConditions, type PreparedTable } from './table-spec.js';
 
 const q = (name: string): string => quoteIdentifier(name, 'clickhouse');
@@ -83,16 +84,65 @@ export class ClickhouseSink implements Sink {
       this.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.db}` }),
     );
     for (const t of prepared) {
-      const cols = t.spec.columns.map((c) => {
-        const type = c.name === t.spec.versionColumn ? 'UInt64' : CH_TYPES[c.type];
-        return `${q(c.name)} ${c.nullable ? `Nullable(${type})` : type}`;
-      });
+      const type = (c: ColumnSpec): string => (c.name === t.spec.versionColumn ? 'UInt64' : CH_TYPES[c.type]);
+      const cols = t.spec.columns.map((c) => `${q(c.name)} ${c.nullable ? `Nullable(${type(c)})` : type(c)}`);
+      const target = `${this.db}.${q(t.spec.name)}`;
       const ddl =
-        `CREATE TABLE IF NOT EXISTS ${this.db}.${q(t.spec.name)} (${cols.join(', ')}) ` +
+        `CREATE TABLE IF NOT EXISTS ${target} (${cols.join(', ')}) ` +
         `ENGINE = ReplacingMergeTree(${q(t.spec.versionColumn)}) ORDER BY (${t.spec.key.map(q).join(', ')})`;
       await this.run(`create table ${t.spec.name}`, () => this.client.command({ query: ddl }));
+      // a table an earlier configuration created: add the columns this one writes besides
+      const existing = await this.describe(t.spec.name);
+      const changes = tableChanges(
+        t.spec,
+        existing.columns,
+        existing.key,
+        type,
+        `${this.config.database}.${t.spec.name}`,
+      );
+      for (const c of changes.add) {
+        const alter = `ALTER TABLE ${target} ADD COLUMN ${q(c.name)} Nullable(${type(c)})`;
+        await this.run(`add column ${c.name} to ${t.spec.name}`, () =>
+          this.client.command({ query: alter }),
+        ).catch(async (err: unknown) => {
+          // another instance starting at the same moment may have added it
+          const now = await this.describe(t.spec.name);
+          if (!now.columns.some((held) => held.name === c.name)) throw err;
+        });
+      }
+      // columns the configuration no longer writes take ClickHouse's defaults: nothing to relax
       this.tables.set(t.spec.name, t);
     }
+  }
+
+  /** The columns (native types, Nullable unwrapped) and sorting key of an existing table. */
+  private async describe(table: string): Promise<{ columns: ExistingColumn[]; key: string[] }> {
+    const where = `database = ${sqlLiteral(this.config.database, 'clickhouse')} AND table = ${sqlLiteral(table, 'clickhouse')}`;
+    return this.run(`describe table ${table}`, async () => {
+      const columns = await (
+        await this.client.query({
+          query: `SELECT name, type FROM system.columns WHERE ${where}`,
+          format: 'JSONEachRow',
+        })
+      ).json<{ name: string; type: string }>();
+      const [info] = await (
+        await this.client.query({
+          query: `SELECT sorting_key FROM system.tables WHERE database = ${sqlLiteral(this.config.database, 'clickhouse')} AND name = ${sqlLiteral(table, 'clickhouse')}`,
+          format: 'JSONEachRow',
+        })
+      ).json<{ sorting_key: string }>();
+      return {
+        columns: columns.map(({ name, type }) => {
+          const nullable = /^Nullable\((.*)\)$/.exec(type);
+          return { name, type: nullable ? nullable[1]! : type, nullable: nullable !== null };
+        }),
+        // "a, b" (identifiers are plain, so never quoted there)
+        key: (info?.sorting_key ?? '')
+          .split(',')
+          .map((k) => k.trim().replace(/^`|`$/g, ''))
+          .filter((k) => k !== ''),
+      };
+    });
   }
 
   async write(table: string, rows: Row[]): Promise<void> {

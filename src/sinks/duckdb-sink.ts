@@ -5,8 +5,9 @@ import type { DuckdbSinkConfig } from '../core/config/sinks.js';
 import { StreamlearnError } from '../core/errors.js';
 import type { FieldValue } from '../core/event.js';
 import type { ColumnType } from '../windows/aggregator.js';
-import type { QueryOptions, Row, Sink, TableSpec } from './sink.js';
-import { quoteIdentifier } from './sql-literal.js';
+import type { ColumnSpec, QueryOptions, Row, Sink, TableSpec } from './sink.js';
+import { quoteIdentifier, sqlLiteral } from './sql-literal.js';
+import { tableChanges, type ExistingColumn } from './table-evolution.js';
 import {
   checkLimit,
   compareByKey,
@@ -18,6 +19,34 @@ import {
 } from './table-spec.js';
 
 const q = (name: string): string => quoteIdentifier(name, 'duckdb');
+
+/** The columns and primary key of an existing table (in the connection's current schema). */
+async function describeTable(
+  conn: DuckDBConnection,
+  table: string,
+): Promise<{ columns: ExistingColumn[]; key: string[] }> {
+  const name = sqlLiteral(table, 'duckdb');
+  const columns = (
+    await conn.runAndReadAll(
+      `SELECT column_name, data_type, is_nullable FROM information_schema.columns ` +
+        `WHERE table_schema = current_schema() AND table_name = ${name} ORDER BY ordinal_position`,
+    )
+  ).getRowObjectsJS() as { column_name: string; data_type: string; is_nullable: string }[];
+  const [pk] = (
+    await conn.runAndReadAll(
+      `SELECT constraint_column_names FROM duckdb_constraints() ` +
+        `WHERE schema_name = current_schema() AND table_name = ${name} AND constraint_type = 'PRIMARY KEY'`,
+    )
+  ).getRowObjectsJS() as { constraint_column_names: string[] }[];
+  return {
+    columns: columns.map((c) => ({
+      name: c.column_name,
+      type: c.data_type,
+      nullable: c.is_nullable === 'YES',
+    })),
+    key: pk?.constraint_column_names ?? [],
+  };
+}
 
 const DUCK_TYPES: Record<ColumnType, string> = {
   float64: 'DOUBLE',
@@ -66,13 +95,20 @@ export class DuckdbSink implements Sink {
     await this.exclusive(async (conn) => {
       for (const t of prepared) {
         const stage = this.tables.get(t.spec.name)?.stage ?? `_sl_stage_${this.tables.size}`;
-        const cols = t.spec.columns.map(
-          (c) =>
-            `${q(c.name)} ${c.name === t.spec.versionColumn ? 'UBIGINT' : DUCK_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}`,
-        );
+        const type = (c: ColumnSpec): string =>
+          c.name === t.spec.versionColumn ? 'UBIGINT' : DUCK_TYPES[c.type];
+        const cols = t.spec.columns.map((c) => `${q(c.name)} ${type(c)}${c.nullable ? '' : ' NOT NULL'}`);
         await conn.run(
           `CREATE TABLE IF NOT EXISTS ${q(t.spec.name)} (${cols.join(', ')}, PRIMARY KEY (${t.spec.key.map(q).join(', ')}))`,
         );
+        // a table an earlier configuration created: add the columns this one writes besides, and
+        // let the ones it no longer writes take nulls (an upsert names only the spec's columns)
+        const existing = await describeTable(conn, t.spec.name);
+        const changes = tableChanges(t.spec, existing.columns, existing.key, type, t.spec.name);
+        for (const c of changes.add)
+          await conn.run(`ALTER TABLE ${q(t.spec.name)} ADD COLUMN ${q(c.name)} ${type(c)}`);
+        for (const name of changes.relax)
+          await conn.run(`ALTER TABLE ${q(t.spec.name)} ALTER COLUMN ${q(name)} DROP NOT NULL`);
         const names = columnList(t);
         await conn.run(
           `CREATE OR REPLACE TEMP TABLE ${q(stage)} AS SELECT ${names} FROM ${q(t.spec.name)} LIMIT 0`,

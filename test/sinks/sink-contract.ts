@@ -76,9 +76,15 @@ export function expectedLatest(): Row[] {
 
 /**
  * The behaviour every sink promises, run against each implementation. `open` returns a fresh sink
- * on the same storage each time it is called (so reopening tests persistence).
+ * on the same storage each time it is called (so reopening tests persistence). `tables: false`
+ * for a sink without a stored schema (JSONL files: each line names its columns), which skips the
+ * table-evolution case.
  */
-export function describeSinkContract(name: string, open: () => Promise<TestSink>): void {
+export function describeSinkContract(
+  name: string,
+  open: () => Promise<TestSink>,
+  { tables = true }: { tables?: boolean } = {},
+): void {
   describe(`${name}: Sink contract`, () => {
     it('keeps only the latest version per key, newest first', async () => {
       const sink = await open();
@@ -175,6 +181,69 @@ export function describeSinkContract(name: string, open: () => Promise<TestSink>
         await sink.close();
       }
     });
+
+    if (tables)
+      it('takes a table an earlier configuration made: gained columns are added, a changed key or type fails the start', async () => {
+        // version 1 of a window: count only; version 2 adds a mean and drops `n`'s sibling `old`
+        const base = WINDOW_TABLE.columns.filter((c) =>
+          ['pipeline', 'grp', 'window_start', 'version'].includes(c.name),
+        );
+        const v1: TableSpec = {
+          ...WINDOW_TABLE,
+          name: 'evolving',
+          columns: [...base, { name: 'n', type: 'int64' }, { name: 'old', type: 'int64' }],
+        };
+        const v2: TableSpec = {
+          ...v1,
+          columns: [
+            ...base,
+            { name: 'n', type: 'int64' },
+            { name: 'mean', type: 'float64', nullable: true },
+            { name: 'p95', type: 'float64' },
+          ],
+        };
+        const key = { pipeline: 'p1', window_start: T0 };
+        // a restart with the new configuration: a sink of its own
+        const before = await open();
+        try {
+          await before.ensureTables([v1]);
+          await before.write('evolving', [{ ...key, grp: 'a', n: 1, old: 7, version: 1 }]);
+        } finally {
+          await before.close();
+        }
+        const sink = await open();
+        try {
+          await sink.ensureTables([v2]);
+          await sink.write('evolving', [{ ...key, grp: 'b', n: 2, mean: 0.5, p95: 9, version: 1 }]);
+          // rows written before read null in the added columns (even one the spec never leaves null)
+          expect(await sink.queryAll('evolving')).toEqual([
+            { ...key, grp: 'a', n: 1, mean: null, p95: null, version: 1 },
+            { ...key, grp: 'b', n: 2, mean: 0.5, p95: 9, version: 1 },
+          ]);
+          await sink.ensureTables([v2]); // and again: nothing left to change
+          for (const [changed, fragment] of [
+            [
+              { ...v2, key: ['pipeline', 'window_start'] },
+              'its key is (pipeline, grp, window_start), this pipeline writes (pipeline, window_start)',
+            ],
+            [
+              { ...v2, columns: v2.columns.map((c) => (c.name === 'n' ? { ...c, type: 'float64' } : c)) },
+              'column n is',
+            ],
+            [
+              { ...v2, columns: v2.columns.map((c) => (c.name === 'n' ? { ...c, nullable: true } : c)) },
+              'column n refuses nulls',
+            ],
+          ] as [TableSpec, string][]) {
+            const err = await sink.ensureTables([changed]).catch((e: unknown) => e);
+            expect(err).toMatchObject({ code: 'SL_ERR_CONFIG' });
+            expect((err as Error).message).toContain('evolving');
+            expect((err as Error).message).toContain(fragment);
+          }
+        } finally {
+          await sink.close();
+        }
+      });
 
     it('refuses bad rows, unknown tables and bad filters with coded errors', async () => {
       const sink = await open();

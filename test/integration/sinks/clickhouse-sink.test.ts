@@ -133,7 +133,8 @@ describe('ClickhouseSink on the real server', () => {
   });
 
   it('surfaces a schema error at once as a non-retriable SL_ERR_SINK', async () => {
-    // The table on the server lacks a column this process believes in: ClickHouse refuses the insert.
+    // The table loses a column this process writes after the start (an operator's ALTER): ClickHouse
+    // refuses the insert. (A column missing at the start is added by ensureTables.)
     await sql(
       `CREATE TABLE ${database}.narrow (k String, ts Int64, v UInt64) ENGINE = ReplacingMergeTree(v) ORDER BY k`,
     );
@@ -155,6 +156,7 @@ describe('ClickhouseSink on the real server', () => {
     });
     try {
       await sink.ensureTables([spec]);
+      await sql(`ALTER TABLE ${database}.narrow DROP COLUMN extra`);
       const err = await sink.write('narrow', [{ k: 'a', ts: 1, extra: 1.5, v: 1 }]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StreamlearnError);
       expect(err).toMatchObject({ code: 'SL_ERR_SINK', retriable: false });
