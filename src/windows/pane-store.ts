@@ -1,6 +1,6 @@
 import type { Event, FieldValue } from '../core/event.js';
 import type { Json } from './aggregator.js';
-import { addToStates, createGroup, type WindowSpec } from './window-spec.js';
+import { createGroup, type WindowSpec } from './window-spec.js';
 
 /** A group in one pane: its aggregate states, then its group-by values (see `createGroup`). */
 export type PaneGroup = unknown[];
@@ -103,7 +103,7 @@ export class PaneStore {
       group = createGroup(this.spec, event);
       groups.set(key, group);
     }
-    addToStates(this.spec.columns, group, event);
+    this.spec.addEvent(group, event);
     this.lastEvent = event;
     this.lastKey = key;
     this.offeredBy = bit;

@@ -2,14 +2,7 @@ import type { Event, FieldValue } from '../core/event.js';
 import type { Row } from '../sinks/sink.js';
 import type { Json } from './aggregator.js';
 import { ACCEPTED, type AddOutcome, type WindowOperator } from './window-operator.js';
-import {
-  addToStates,
-  createStates,
-  groupValuesOf,
-  mergeStates,
-  windowRow,
-  type WindowSpec,
-} from './window-spec.js';
+import { createStates, groupValuesOf, mergeStates, windowRow, type WindowSpec } from './window-spec.js';
 
 /** One session of a group: [start, end) where end = last event time + gap. */
 interface Session {
@@ -93,7 +86,7 @@ export class SessionWindow implements WindowOperator {
       this.groups.set(key, group);
     }
     const merged = this.mergeRange(group.sessions, first, last, start, end);
-    addToStates(this.spec.columns, merged.states, event);
+    this.spec.addEvent(merged.states, event);
     merged.dirty = true;
     if (end < this.earliestDirtyEnd) this.earliestDirtyEnd = end;
     if (end + this.spec.allowedLateness < this.earliestPurge)

@@ -29,6 +29,11 @@ export interface WindowSpec {
   keyOfValues(values: readonly (FieldValue | undefined)[]): string;
   /** Builds a row (see {@link RowFactory}). */
   makeRow: RowFactory;
+  /**
+   * Adds an event to a group's states: each aggregate takes its field's value (`count` a 1);
+   * absent and null values are skipped. Compiled for the columns (see {@link stateAdder}).
+   */
+  addEvent(states: unknown[], event: Event): void;
 }
 
 /**
@@ -110,7 +115,27 @@ export function compileWindow(pipeline: string, config: WindowConfig): WindowSpe
       groupBy,
       columns.map((c) => c.column),
     ),
+    addEvent: stateAdder(columns),
   };
+}
+
+/**
+ * {@link WindowSpec.addEvent} unrolled for one window's columns: each aggregator is called from a
+ * line of its own and each field read by its name. In the generic loop one call site served every
+ * aggregator of every window and one property load every field, so V8 could inline neither; here
+ * each site sees one aggregator and one name. Field names are quoted with JSON.stringify.
+ */
+function stateAdder(columns: readonly AggregateColumn[]): (states: unknown[], event: Event) => void {
+  const lines = columns.map((c, i) => {
+    if (c.field === undefined) return `s[${i}] = a${i}.add(s[${i}], 1);`;
+    const call = c.timed !== null ? `t${i}.addAt(s[${i}], v, e.ts)` : `a${i}.add(s[${i}], v)`;
+    return `v = e[${JSON.stringify(c.field)}]; if (v !== null && v !== undefined) s[${i}] = ${call};`;
+  });
+  const names = columns.flatMap((_, i) => [`a${i}`, `t${i}`]);
+  const make = new Function(...names, `return function addEvent(s, e) { let v; ${lines.join(' ')} };`) as (
+    ...aggregators: unknown[]
+  ) => (states: unknown[], event: Event) => void;
+  return make(...columns.flatMap((c) => [c.agg, c.timed]));
 }
 
 /**
@@ -207,20 +232,6 @@ function resultColumnType(c: AggregateColumn, schema: EventSchemaConfig): Column
   return c.agg.resultType === 'json' ? 'string' : c.agg.resultType;
 }
 
-/** Feeds one event into a group's aggregate states (nulls are skipped: they carry no value). */
-export function addToStates(columns: AggregateColumn[], states: unknown[], event: Event): void {
-  for (let i = 0; i < columns.length; i++) {
-    const c = columns[i]!;
-    if (c.field === undefined) {
-      states[i] = c.agg.add(states[i], 1);
-      continue;
-    }
-    const v = event[c.field];
-    if (v === null || v === undefined) continue;
-    states[i] = c.timed ? c.timed.addAt(states[i], v, event.ts) : c.agg.add(states[i], v);
-  }
-}
-
 export function createStates(columns: AggregateColumn[]): unknown[] {
   return columns.map((c) => c.agg.create());
 }
@@ -292,7 +303,7 @@ function resultValue(r: unknown): FieldValue {
 /**
  * A group's state in one pane as one array: the aggregate states (indices 0..columns) followed by
  * the group-by values. One object per group and pane instead of three, for windows with millions
- * of groups open; {@link addToStates} and {@link mergeStates} read the leading states as usual.
+ * of groups open; {@link WindowSpec.addEvent} and {@link mergeStates} read the leading states as usual.
  */
 export function createGroup(spec: WindowSpec, event: Event): unknown[] {
   const columns = spec.columns;
