@@ -182,13 +182,15 @@ export class Pipeline {
       config.watermark.idleTimeout,
       idleClock,
     );
-    this.stallWatch =
-      config.source.type === 'kafka' && config.watermark.idleTimeout === 0
-        ? new WatermarkStallWatch(parts.silentPartitionWarnMs ?? SILENT_PARTITION_WARN_MS, this.now)
-        : null;
     this.windows = this.newWindows().map(({ spec, table }) => ({ spec, table }));
     this.decoder = createEventDecoder(config.schema, { keep: this.fieldsRead() });
     this.scope = parts.scope ?? 'global';
+    // one watermark over all partitions (global scope) is what a silent one can hold back; a
+    // partitioned pipeline moves each partition's windows with that partition alone
+    this.stallWatch =
+      this.scope === 'global' && config.source.type === 'kafka' && config.watermark.idleTimeout === 0
+        ? new WatermarkStallWatch(parts.silentPartitionWarnMs ?? SILENT_PARTITION_WARN_MS, this.now)
+        : null;
     if (this.scope === 'partitioned' && this.stages.length > 0)
       throw new StreamlearnError(
         'SL_ERR_CONFIG',

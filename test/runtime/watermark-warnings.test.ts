@@ -64,6 +64,7 @@ async function run(
   partitions = 2,
   input = batches(),
   about = 'holds the watermark back',
+  scope: 'global' | 'partitioned' = 'global',
 ): Promise<Record<string, unknown>[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sl-silent-'));
   const lines: Record<string, unknown>[] = [];
@@ -101,6 +102,7 @@ async function run(
     logger,
     now: () => clock,
     silentPartitionWarnMs: 30_000,
+    scope,
   });
   await pipeline.run();
   return lines.filter((l) => typeof l.msg === 'string' && l.msg.includes(about));
@@ -115,9 +117,11 @@ describe('a silent partition holding the watermark back', () => {
     expect(warnings[0]!.msg).toContain('watermark.idleTimeout');
   });
 
-  it('is not reported when idle detection is on, or when every partition talks', async () => {
+  it('is not reported when idle detection is on, when every partition talks, or per partition', async () => {
     expect(await run('20s')).toEqual([]);
     expect(await run(0, 1)).toEqual([]);
+    // partitioned scope: each partition's windows move with that partition alone
+    expect(await run(0, 2, batches(), 'holds the watermark back', 'partitioned')).toEqual([]);
   });
 });
 
