@@ -46,7 +46,8 @@ export function tableChanges(
       continue;
     }
     const want = nativeType(column);
-    if (held.type !== want) problems.push(`column ${column.name} is ${held.type}, this pipeline writes ${want}`);
+    if (held.type !== want)
+      problems.push(`column ${column.name} is ${held.type}, this pipeline writes ${want}`);
     else if (column.nullable && !held.nullable)
       problems.push(`column ${column.name} refuses nulls, this pipeline may write null there`);
   }
