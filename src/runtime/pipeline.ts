@@ -100,13 +100,13 @@ interface Task {
  * (so the sink's work overlaps ours instead of following it). Large enough that ClickHouse gets
  * few, large inserts (every insert is a new part to merge).
  */
+const WRITE_BEHIND_ROWS = 20_000;
+/** Pending rows beyond this, with a write still running, wait for it (bounded memory). */
+const MAX_PENDING_ROWS = 100_000;
 /** An event this far ahead of its record's timestamp is reported (schema.maxTimeAhead unset). */
 const FAR_AHEAD_MS = 24 * 3_600_000;
 /** A partition silent this long while others send is reported as holding the watermark back. */
 const SILENT_PARTITION_WARN_MS = 60_000;
-const WRITE_BEHIND_ROWS = 20_000;
-/** Pending rows beyond this, with a write still running, wait for it (bounded memory). */
-const MAX_PENDING_ROWS = 100_000;
 /**
  * Dead letters buffered beyond this many bytes are flushed before more input is read, so a flood
  * of bad input between checkpoints cannot fill memory. (Flushing ahead of the checkpoint keeps

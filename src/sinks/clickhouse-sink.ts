@@ -7,7 +7,7 @@ import type { ColumnType } from '../windows/aggregator.js';
 import type { ColumnSpec, QueryOptions, Row, Sink, TableSpec } from './sink.js';
 import { quoteIdentifier, sqlLiteral } from './sql-literal.js';
 import { tabSeparatedLine } from './tab-separated.js';
-import { tableChanges, type ExistingColumn } from './table-evolution.js';
+import { tableChanges, type ExistingTable } from './table-evolution.js';
 import { checkLimit, prepareTable, rowValues, whereConditions, type PreparedTable } from './table-spec.js';
 
 const q = (name: string): string => quoteIdentifier(name, 'clickhouse');
@@ -92,11 +92,9 @@ export class ClickhouseSink implements Sink {
         `ENGINE = ReplacingMergeTree(${q(t.spec.versionColumn)}) ORDER BY (${t.spec.key.map(q).join(', ')})`;
       await this.run(`create table ${t.spec.name}`, () => this.client.command({ query: ddl }));
       // a table an earlier configuration created: add the columns this one writes besides
-      const existing = await this.describe(t.spec.name);
       const changes = tableChanges(
         t.spec,
-        existing.columns,
-        existing.key,
+        await this.describe(t.spec.name),
         type,
         `${this.config.database}.${t.spec.name}`,
       );
@@ -116,21 +114,18 @@ export class ClickhouseSink implements Sink {
   }
 
   /** The columns (native types, Nullable unwrapped) and sorting key of an existing table. */
-  private async describe(table: string): Promise<{ columns: ExistingColumn[]; key: string[] }> {
-    const where = `database = ${sqlLiteral(this.config.database, 'clickhouse')} AND table = ${sqlLiteral(table, 'clickhouse')}`;
+  private async describe(table: string): Promise<ExistingTable> {
+    const db = sqlLiteral(this.config.database, 'clickhouse');
+    const name = sqlLiteral(table, 'clickhouse');
+    const rows = async <T>(query: string): Promise<T[]> =>
+      (await this.client.query({ query, format: 'JSONEachRow' })).json<T>();
     return this.run(`describe table ${table}`, async () => {
-      const columns = await (
-        await this.client.query({
-          query: `SELECT name, type FROM system.columns WHERE ${where}`,
-          format: 'JSONEachRow',
-        })
-      ).json<{ name: string; type: string }>();
-      const [info] = await (
-        await this.client.query({
-          query: `SELECT sorting_key FROM system.tables WHERE database = ${sqlLiteral(this.config.database, 'clickhouse')} AND name = ${sqlLiteral(table, 'clickhouse')}`,
-          format: 'JSONEachRow',
-        })
-      ).json<{ sorting_key: string }>();
+      const columns = await rows<{ name: string; type: string }>(
+        `SELECT name, type FROM system.columns WHERE database = ${db} AND table = ${name}`,
+      );
+      const [info] = await rows<{ sorting_key: string }>(
+        `SELECT sorting_key FROM system.tables WHERE database = ${db} AND name = ${name}`,
+      );
       return {
         columns: columns.map(({ name, type }) => {
           const nullable = /^Nullable\((.*)\)$/.exec(type);

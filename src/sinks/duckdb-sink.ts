@@ -7,7 +7,7 @@ import type { FieldValue } from '../core/event.js';
 import type { ColumnType } from '../windows/aggregator.js';
 import type { ColumnSpec, QueryOptions, Row, Sink, TableSpec } from './sink.js';
 import { quoteIdentifier, sqlLiteral } from './sql-literal.js';
-import { tableChanges, type ExistingColumn } from './table-evolution.js';
+import { tableChanges, type ExistingTable } from './table-evolution.js';
 import {
   checkLimit,
   compareByKey,
@@ -21,10 +21,7 @@ import {
 const q = (name: string): string => quoteIdentifier(name, 'duckdb');
 
 /** The columns and primary key of an existing table (in the connection's current schema). */
-async function describeTable(
-  conn: DuckDBConnection,
-  table: string,
-): Promise<{ columns: ExistingColumn[]; key: string[] }> {
+async function describeTable(conn: DuckDBConnection, table: string): Promise<ExistingTable> {
   const name = sqlLiteral(table, 'duckdb');
   const columns = (
     await conn.runAndReadAll(
@@ -103,8 +100,7 @@ export class DuckdbSink implements Sink {
         );
         // a table an earlier configuration created: add the columns this one writes besides, and
         // let the ones it no longer writes take nulls (an upsert names only the spec's columns)
-        const existing = await describeTable(conn, t.spec.name);
-        const changes = tableChanges(t.spec, existing.columns, existing.key, type, t.spec.name);
+        const changes = tableChanges(t.spec, await describeTable(conn, t.spec.name), type, t.spec.name);
         for (const c of changes.add)
           await conn.run(`ALTER TABLE ${q(t.spec.name)} ADD COLUMN ${q(c.name)} ${type(c)}`);
         for (const name of changes.relax)

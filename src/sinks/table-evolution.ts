@@ -8,6 +8,12 @@ export interface ExistingColumn {
   nullable: boolean;
 }
 
+/** An existing table as a sink reads it back: its columns and its key (ORDER BY / PRIMARY KEY). */
+export interface ExistingTable {
+  columns: ExistingColumn[];
+  key: string[];
+}
+
 /** What an existing table needs before it takes the spec's rows. */
 export interface TableChanges {
   /** Spec columns the table lacks, to add as nullable columns (rows written before read null). */
@@ -29,15 +35,14 @@ export interface TableChanges {
  */
 export function tableChanges(
   spec: TableSpec,
-  existing: readonly ExistingColumn[],
-  existingKey: readonly string[],
+  existing: ExistingTable,
   nativeType: (column: ColumnSpec) => string,
   where: string,
 ): TableChanges {
   const problems: string[] = [];
-  if (existingKey.join(',') !== spec.key.join(','))
-    problems.push(`its key is (${existingKey.join(', ')}), this pipeline writes (${spec.key.join(', ')})`);
-  const byName = new Map(existing.map((c) => [c.name, c]));
+  if (existing.key.join(',') !== spec.key.join(','))
+    problems.push(`its key is (${existing.key.join(', ')}), this pipeline writes (${spec.key.join(', ')})`);
+  const byName = new Map(existing.columns.map((c) => [c.name, c]));
   const add: ColumnSpec[] = [];
   for (const column of spec.columns) {
     const held = byName.get(column.name);
@@ -58,6 +63,6 @@ export function tableChanges(
         'Give the window a new name (a new table), or drop or rename the table',
     );
   const wanted = new Set(spec.columns.map((c) => c.name));
-  const relax = existing.filter((c) => !wanted.has(c.name) && !c.nullable).map((c) => c.name);
+  const relax = existing.columns.filter((c) => !wanted.has(c.name) && !c.nullable).map((c) => c.name);
   return { add, relax };
 }

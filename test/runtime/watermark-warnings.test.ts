@@ -58,14 +58,23 @@ function batches(): RawRecord[][] {
   ]);
 }
 
-/** Runs the fake source through a pipeline; the warnings logged whose message contains `about`. */
-async function run(
-  idleTimeout: string | number,
+interface Run {
+  idleTimeout?: string | number;
+  partitions?: number;
+  input?: RawRecord[][];
+  /** The warnings returned are those whose message contains this. */
+  about?: string;
+  scope?: 'global' | 'partitioned';
+}
+
+/** Runs the fake source through a pipeline; the warnings logged about `about`. */
+async function run({
+  idleTimeout = 0,
   partitions = 2,
   input = batches(),
   about = 'holds the watermark back',
-  scope: 'global' | 'partitioned' = 'global',
-): Promise<Record<string, unknown>[]> {
+  scope = 'global',
+}: Run = {}): Promise<Record<string, unknown>[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sl-silent-'));
   const lines: Record<string, unknown>[] = [];
   const logger = pino(
@@ -110,7 +119,7 @@ async function run(
 
 describe('a silent partition holding the watermark back', () => {
   it('is named in one warning, with the setting that lets it go', async () => {
-    const warnings = await run(0);
+    const warnings = await run();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ partition: `${TOPIC}:1`, silentSeconds: 30, lastEventTime: null });
     expect(warnings[0]!.msg).toContain('no event at all');
@@ -118,10 +127,10 @@ describe('a silent partition holding the watermark back', () => {
   });
 
   it('is not reported when idle detection is on, when every partition talks, or per partition', async () => {
-    expect(await run('20s')).toEqual([]);
-    expect(await run(0, 1)).toEqual([]);
+    expect(await run({ idleTimeout: '20s' })).toEqual([]);
+    expect(await run({ partitions: 1 })).toEqual([]);
     // partitioned scope: each partition's windows move with that partition alone
-    expect(await run(0, 2, batches(), 'holds the watermark back', 'partitioned')).toEqual([]);
+    expect(await run({ scope: 'partitioned' })).toEqual([]);
   });
 });
 
@@ -137,7 +146,7 @@ describe('an event far ahead of its Kafka record timestamp', () => {
         ts: produced + i,
       },
     ]);
-    const warnings = await run(0, 1, input, 'ahead of the record');
+    const warnings = await run({ partitions: 1, input, about: 'ahead of the record' });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ partition: `${TOPIC}:0`, offset: '1', recordTime: produced + 1 });
     expect(warnings[0]!.msg).toContain('48 h ahead');

@@ -9,7 +9,7 @@ import { identifier, positiveDuration } from './common.js';
 import { apiSchema } from './api.js';
 import { driftSchema } from './drift.js';
 import { checkLearnerFields, learnerSchema, type LearnerConfig } from './learner.js';
-import { eventSchemaSchema } from './schema.js';
+import { eventSchemaSchema, isNumericFieldType } from './schema.js';
 import { checkpointSchema, deadLetterSchema, sinkSchema } from './sinks.js';
 import { sourceSchema } from './source.js';
 import { watermarkSchema, windowSchema } from './windows.js';
@@ -80,7 +80,7 @@ function checkReferences(cfg: ReferenceView, ctx: z.RefinementCtx): void {
           message: `field "${f}" is not declared in schema.fields`,
         });
       // a numeric monitor reads a string as absent: it would never score (categories can be numbers)
-      else if (kind === 'numeric' && type !== 'number' && type !== 'integer')
+      else if (kind === 'numeric' && !isNumericFieldType(type))
         ctx.addIssue({
           code: 'custom',
           path: ['drift', kind, i],
@@ -187,7 +187,7 @@ function checkWindowCompiles(
         });
       }
       const type = a.field === undefined ? undefined : fieldType(a.field, fields);
-      if (agg.input === 'number' && type !== undefined && type !== 'number' && type !== 'integer') {
+      if (agg.input === 'number' && type !== undefined && !isNumericFieldType(type)) {
         ok = false;
         ctx.addIssue({
           code: 'custom',

@@ -4,6 +4,7 @@ import { isMiniBatchModel } from '../../online/model.js';
 import { BaseModelSpecSchema, MODELS, createModel } from '../../online/models/index.js';
 import { FeatureHasherSpec, OneHotEncoderSpec } from '../../online/preprocessing/index.js';
 import { identifier, positiveDuration } from './common.js';
+import { isNumericFieldType } from './schema.js';
 
 /**
  * The online learner of a pipeline: which fields are features and label, the model, how it is
@@ -121,7 +122,7 @@ export function checkLearnerFields(
   cfg.features.numeric.forEach((f, i) => {
     const t = fields[f];
     if (t === undefined) issue(['features', 'numeric', i], `field "${f}" is not declared in schema.fields`);
-    else if (t !== 'number' && t !== 'integer')
+    else if (!isNumericFieldType(t))
       issue(['features', 'numeric', i], `field "${f}" is a ${t}, not a number`);
   });
   cfg.features.categorical.forEach((f, i) => {
@@ -130,6 +131,6 @@ export function checkLearnerFields(
   });
   const t = fields[cfg.label];
   if (t === undefined) issue(['label'], `field "${cfg.label}" is not declared in schema.fields`);
-  else if (MODELS[cfg.model.type].task === 'regression' && t !== 'number' && t !== 'integer')
+  else if (MODELS[cfg.model.type].task === 'regression' && !isNumericFieldType(t))
     issue(['label'], `a regression label must be a number field; "${cfg.label}" is a ${t}`);
 }

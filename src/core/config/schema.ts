@@ -3,6 +3,11 @@ import { duration, identifier } from './common.js';
 
 export const fieldTypeSchema = z.enum(['number', 'integer', 'string', 'boolean']);
 
+/** Whether a declared field type holds numbers (what numeric features and aggregates read). */
+export function isNumericFieldType(type: unknown): boolean {
+  return type === 'number' || type === 'integer';
+}
+
 /** How a record's bytes become an {@link Event}. */
 export const eventSchemaSchema = z
   .object({
