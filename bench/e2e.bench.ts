@@ -106,12 +106,7 @@ async function pipelineRun(
   // the product's own choice of source for the client and thread
   const source = new TimedSource(createSource(kafkaSourceSchema.parse(input.source)));
   const sink = new ClickhouseSink(clickhouseSinkSchema.parse(input.sink));
-  const write = sink.write.bind(sink);
-  sink.write = async (table, rows) => {
-    const from = performance.now();
-    await write(table, rows);
-    source.busy(from, performance.now());
-  };
+  source.timeWrites(sink);
   try {
     const r = await runPipeline(input, source, sink);
     if (r.stats.accepted !== EVENTS)

@@ -60,9 +60,8 @@ export async function runPipeline(
     ...(onBatch ? { onBatch } : {}),
   });
   const startedAt = performance.now();
-  const t0 = process.hrtime.bigint();
   const stats = await pipeline.run();
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const seconds = (performance.now() - startedAt) / 1000;
   return { stats, seconds, deadLetters: deadLetter.letters.length, startedAt };
 }
 
@@ -71,15 +70,15 @@ export async function runPipeline(
  * end-to-end figure can leave out what a finite replay of a live stream adds: the idle wait that
  * tells it the topic is drained (`stopWhenIdleMs`, plus the end-of-input check's own polling), and
  * the consumer's goodbye to its group after the last commit. Work that runs during that wait (a
- * periodic checkpoint's writes and commit) is reported with {@link busy} and stays in the figure.
+ * periodic checkpoint's writes and commit: see {@link timeWrites}) stays in the figure.
  */
 export class TimedSource implements Source {
   /** performance.now() when the last batch with records was handed out. */
-  lastRecordsAt = Number.NaN;
+  private lastRecordsAt = Number.NaN;
   /** performance.now() when `next()` first said the input ended. */
-  endedAt = Number.NaN;
+  private endedAt = Number.NaN;
   /** performance.now() when the last commit (the final checkpoint's) completed. */
-  lastCommitAt = Number.NaN;
+  private lastCommitAt = Number.NaN;
   /** [start, end] of writes and commits, performance.now() values. */
   private readonly busySpans: [number, number][] = [];
 
@@ -117,8 +116,17 @@ export class TimedSource implements Source {
     return this.inner.close();
   }
 
-  /** Notes work from `from` to `to` (a sink write): no idle wait then. */
-  busy(from: number, to: number): void {
+  /** Counts `sink`'s writes as work, not idle wait. */
+  timeWrites(sink: Sink): void {
+    const write = sink.write.bind(sink);
+    sink.write = async (table, rows) => {
+      const from = performance.now();
+      await write(table, rows);
+      this.busy(from, performance.now());
+    };
+  }
+
+  private busy(from: number, to: number): void {
     this.busySpans.push([from, to]);
   }
 
