@@ -140,12 +140,20 @@ describe('effectively once on real Kafka and ClickHouse', () => {
       while (service.pipeline.stats.records < EVENTS) await new Promise((r) => setTimeout(r, 50));
       await controlService('kill-one', 'clickhouse');
       outage = Date.now();
-      await produce(EVENTS); // more input arrives while the sink is down
+      // More input arrives while the sink is down. The pipeline reads on until a checkpoint waits
+      // for the stuck one (one interval, 300 ms here) or MAX_PENDING_ROWS: a lead-in whose rows
+      // get a checkpoint stuck first, so that bound, not the race between our reader and the
+      // producer (a fast enough reader took all 40k in those 300 ms), decides what is read.
+      const LEAD_IN = 4_000;
+      await produce(LEAD_IN);
+      await new Promise((r) => setTimeout(r, 2000));
+      await produce(EVENTS - LEAD_IN);
       await new Promise((r) => setTimeout(r, 3000));
       const stalledAt = service.pipeline.stats.records;
       await new Promise((r) => setTimeout(r, 3000));
       expect(service.pipeline.stats.records, 'consumption must pause while the sink is down').toBe(stalledAt);
-      expect(stalledAt).toBeLessThan(2 * EVENTS);
+      // a few batches past the lead-in at most, far from all of the input
+      expect(stalledAt).toBeLessThan(EVENTS + LEAD_IN + 20_000);
     } finally {
       await controlService('start-one', 'clickhouse');
     }
