@@ -6,7 +6,7 @@ import { retry } from '../core/retry.js';
 import type { ColumnType } from '../windows/aggregator.js';
 import type { ColumnSpec, QueryOptions, Row, Sink, TableSpec } from './sink.js';
 import { quoteIdentifier, sqlLiteral } from './sql-literal.js';
-import { tabSeparatedLine } from './tab-separated.js';
+import { RowBinaryEncoder, type RowBinaryColumn } from './row-binary.js';
 import { tableChanges, type ExistingTable } from './table-evolution.js';
 import { checkLimit, prepareTable, rowValues, whereConditions, type PreparedTable } from './table-spec.js';
 
@@ -40,7 +40,7 @@ const READ_SETTINGS = { optimize_move_to_prewhere: 0 } as const;
 
 /**
  * The production sink: ClickHouse tables `ReplacingMergeTree(version) ORDER BY (key)`, written in
- * batched `INSERT … FORMAT TabSeparated` requests and read with `FINAL`, so duplicates left by
+ * batched `INSERT … FORMAT RowBinary` requests and read with `FINAL`, so duplicates left by
  * retries and replays are invisible to readers and merge away.
  *
  * Each batch of at most `batchRows` rows is one INSERT, which ClickHouse applies atomically as one
@@ -56,6 +56,8 @@ export class ClickhouseSink implements Sink {
   private readonly client: ClickHouseClient;
   private readonly db: string;
   private readonly tables = new Map<string, PreparedTable>();
+  /** Each table's columns as RowBinary writes them (in the spec's order, nullability as held). */
+  private readonly layouts = new Map<string, RowBinaryColumn[]>();
 
   /**
    * @param hooks.onRetry called before each retry of a request (for logs and metrics).
@@ -92,12 +94,8 @@ export class ClickhouseSink implements Sink {
         `ENGINE = ReplacingMergeTree(${q(t.spec.versionColumn)}) ORDER BY (${t.spec.key.map(q).join(', ')})`;
       await this.run(`create table ${t.spec.name}`, () => this.client.command({ query: ddl }));
       // a table an earlier configuration created: add the columns this one writes besides
-      const changes = tableChanges(
-        t.spec,
-        await this.describe(t.spec.name),
-        type,
-        `${this.config.database}.${t.spec.name}`,
-      );
+      const existing = await this.describe(t.spec.name);
+      const changes = tableChanges(t.spec, existing, type, `${this.config.database}.${t.spec.name}`);
       for (const c of changes.add) {
         const alter = `ALTER TABLE ${target} ADD COLUMN ${q(c.name)} Nullable(${type(c)})`;
         await this.run(`add column ${c.name} to ${t.spec.name}`, () =>
@@ -110,6 +108,13 @@ export class ClickhouseSink implements Sink {
       }
       // columns the configuration no longer writes take ClickHouse's defaults: nothing to relax
       this.tables.set(t.spec.name, t);
+      // RowBinary follows the table as it is: a column an earlier run added is Nullable even
+      // where this configuration never writes null (the null-flag byte is then always 0)
+      const held = new Map(existing.columns.map((c) => [c.name, c.nullable]));
+      this.layouts.set(
+        t.spec.name,
+        t.spec.columns.map((c) => ({ type: c.type, nullable: held.get(c.name) ?? true })),
+      );
     }
   }
 
@@ -143,22 +148,24 @@ export class ClickhouseSink implements Sink {
   async write(table: string, rows: Row[]): Promise<void> {
     const t = this.table(table);
     // Every row is checked before the first batch is sent: a bad row refuses the whole write.
-    const lines = rows.map((row) => tabSeparatedLine(rowValues(t, row)));
-    const target = `${this.db}.${q(t.spec.name)}`;
-    const columns = columnNames(t);
+    const encoder = new RowBinaryEncoder(this.layouts.get(table)!);
+    const batches: Buffer[] = [];
     const { batchRows } = this.config;
-    for (let i = 0; i < lines.length; i += batchRows) {
-      const body = lines.slice(i, i + batchRows).join('');
-      await this.run(`insert into ${table}`, () =>
-        this.client.insert({
-          table: target,
-          columns,
-          // a fresh stream per attempt: a retry sends the batch again
-          values: Readable.from([body], { objectMode: false }),
-          format: 'TabSeparated',
-        }),
-      );
+    for (let i = 0; i < rows.length; i++) {
+      encoder.add(rowValues(t, rows[i]!));
+      if ((i + 1) % batchRows === 0 || i === rows.length - 1) batches.push(encoder.take());
     }
+    const query = `INSERT INTO ${this.db}.${q(t.spec.name)} (${columnList(t)}) FORMAT RowBinary`;
+    for (const body of batches)
+      await this.run(`insert into ${table}`, async () => {
+        // a fresh stream per attempt: a retry sends the batch again
+        const result = await this.client.exec({
+          query,
+          values: Readable.from([body], { objectMode: false }),
+        });
+        // the answer is empty; reading it to the end hands the socket back to the pool
+        for await (const _ of result.stream);
+      });
   }
 
   async query(table: string, options: QueryOptions = {}): Promise<Row[]> {

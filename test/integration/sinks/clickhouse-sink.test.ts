@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseSinkSchema } from '../../../src/core/config/sinks.js';
 import { StreamlearnError } from '../../../src/core/errors.js';
 import { ClickhouseSink } from '../../../src/sinks/clickhouse-sink.js';
+import type { Row } from '../../../src/sinks/sink.js';
 import { createSink } from '../../../src/sinks/index.js';
 import { sqlLiteral } from '../../../src/sinks/sql-literal.js';
 import { HOSTILE_STRINGS } from '../../sinks/hostile-strings.js';
@@ -61,6 +62,47 @@ describe('ClickhouseSink on the real server', () => {
     for (const n of [0, -1, 42, 2 ** 53 - 1, -(2 ** 53 - 1), 0.5, -1.25e-7, 1e300]) {
       const out = await sql(`SELECT toString(${sqlLiteral(n, 'clickhouse')}) AS v FORMAT JSONEachRow`);
       expect(Number((JSON.parse(out) as { v: string }).v)).toBe(n);
+    }
+  });
+
+  it('writes RowBinary exactly: int64 and float64 extremes, long and multi-byte strings, booleans, nulls', async () => {
+    const sink = new ClickhouseSink(config({ batchRows: 3 }));
+    const spec = {
+      name: 'row_binary_edges',
+      columns: [
+        { name: 'id', type: 'int64' as const },
+        { name: 'n', type: 'int64' as const, nullable: true },
+        { name: 'x', type: 'float64' as const, nullable: true },
+        { name: 's', type: 'string' as const },
+        { name: 'b', type: 'bool' as const, nullable: true },
+        { name: 'j', type: 'json' as const, nullable: true },
+        { name: 'version', type: 'int64' as const },
+      ],
+      key: ['id'],
+      versionColumn: 'version',
+      timeColumn: 'id',
+    };
+    const long = 'x'.repeat(300); // a two-byte length prefix
+    const wide = 'é中😀'.repeat(40); // non-ASCII, > 127 bytes
+    const rows: Row[] = [
+      { id: 1, n: 2 ** 53 - 1, x: 1e300, s: long, b: true, j: '{"a":[1,"two"]}', version: 2 ** 53 - 1 },
+      { id: 2, n: -(2 ** 53 - 1), x: -1.25e-7, s: wide, b: false, j: '"text"', version: 0 },
+      { id: 3, n: -1, x: -0.5, s: '', b: null, j: null, version: 1 },
+      { id: 4, n: 2 ** 32, x: Number.MIN_VALUE, s: 'é', version: 1 },
+      { id: 5, n: -(2 ** 32) - 1, x: Infinity, s: HOSTILE_STRINGS.join('|'), version: 1 },
+    ];
+    try {
+      await sink.ensureTables([spec]);
+      await sink.write('row_binary_edges', rows);
+      expect(await sink.queryAll('row_binary_edges')).toEqual([
+        rows[0],
+        rows[1],
+        rows[2],
+        { ...rows[3], b: null, j: null },
+        { ...rows[4], x: null, b: null, j: null },
+      ]);
+    } finally {
+      await sink.close();
     }
   });
 
