@@ -254,10 +254,20 @@ describe('drift and alerts', () => {
     expect(all.map((x: { id: string }) => x.id)).toEqual(['a4', 'a3', 'a2', 'a1', 'a0']);
     const since = (await a.inject('/v1/alerts?since=3000&limit=1')).json().alerts;
     expect(since.map((x: { id: string }) => x.id)).toEqual(['a4']);
-    for (const q of ['since=abc', 'since=1.5', 'limit=-1', 'other=1', 'since=1&since=2']) {
+    for (const q of [
+      'since=abc',
+      'since=1.5',
+      'limit=-1',
+      'limit=0',
+      'limit=1001',
+      'other=1',
+      'since=1&since=2',
+    ]) {
       const res = await a.inject(`/v1/alerts?${q}`);
       expect(res.statusCode, q).toBe(400);
     }
+    expect((await a.inject('/v1/alerts?limit=0')).json().message).toContain('between 1 and 1000');
+    expect((await a.inject('/v1/alerts?limit=1000')).statusCode).toBe(200);
   });
 });
 

@@ -54,7 +54,10 @@ export const driftRoutes: FastifyPluginAsync<{ ctx: ServiceContext }> = async (a
     },
     async (request) => {
       const { since, limit } = request.query;
-      const n = limit === undefined ? 100 : Math.min(Number(limit), MAX_ALERTS);
+      const n = limit === undefined ? 100 : Number(limit);
+      // as /v1/windows: an out-of-range limit is the caller's mistake, not something to clamp silently
+      if (n < 1 || n > MAX_ALERTS)
+        throw new StreamlearnError('SL_ERR_VALIDATION', `"limit" must be between 1 and ${MAX_ALERTS}`);
       if (!ctx.alerts) return { alerts: [] };
       return { alerts: await ctx.alerts.list(since === undefined ? undefined : Number(since), n) };
     },
