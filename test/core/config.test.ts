@@ -205,6 +205,16 @@ describe('pipeline config', () => {
     ).toEqual(['source.brokers[0]', 'source.topic', 'startupTimeout', 'windows[0].size']);
   });
 
+  it('reports a bad aggregate option once, from the schema, not again from the registry', () => {
+    const lines = errorOf({
+      ...base,
+      windows: [{ ...base.windows[0], aggregates: [{ fn: 'quantile', field: 'amount', q: 1.5 }] }],
+    }).split('\n');
+    expect(lines.filter((l) => l.startsWith('windows[0].aggregates[0]'))).toEqual([
+      'windows[0].aggregates[0].q: Too big: expected number to be <1',
+    ]);
+  });
+
   it('accepts the addresses services are given in', () => {
     const cfg = parseConfig(
       {

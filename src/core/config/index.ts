@@ -12,7 +12,7 @@ import { checkLearnerFields, learnerSchema, type LearnerConfig } from './learner
 import { eventSchemaSchema, isNumericFieldType } from './schema.js';
 import { checkpointSchema, deadLetterSchema, sinkSchema } from './sinks.js';
 import { sourceSchema } from './source.js';
-import { watermarkSchema, windowSchema } from './windows.js';
+import { aggregateSchema, watermarkSchema, windowSchema } from './windows.js';
 
 export * from './api.js';
 export * from './common.js';
@@ -176,6 +176,10 @@ function checkWindowCompiles(
   let ok = true;
   w.aggregates.forEach((a, j) => {
     const path = ['windows', i, 'aggregates', j];
+    if (!aggregateSchema.safeParse(a).success) {
+      ok = false; // the aggregate schema reports it already; the registry would say it again
+      return;
+    }
     try {
       const agg = createAggregator(a.fn, { q: a.q, k: a.k, accuracy: a.accuracy });
       if (agg.input !== 'none' && a.field === undefined) {
