@@ -227,10 +227,10 @@ function plainDecoder(
       }
       if (kind === NULL ? !nullOk[i] : kind !== ABSENT || !absentOk[i]) return undefined;
     }
-    const event = make(ts, numbers, strings, kinds);
     const key = keyOf(record, keySlot < 0 ? undefined : scanner.value(keySlot));
-    if (key !== undefined) event.key = key;
-    return event;
+    return key === undefined
+      ? make.plain(ts, numbers, strings, kinds)
+      : make.keyed(ts, numbers, strings, kinds, key);
   };
 }
 
@@ -248,6 +248,7 @@ type EventFactory = (
   numbers: Float64Array,
   strings: readonly (string | undefined)[],
   kinds: Uint8Array,
+  key?: string,
 ) => Event;
 
 /**
@@ -259,7 +260,10 @@ type EventFactory = (
  * schema checks them) and are quoted with JSON.stringify; `__proto__` in a literal would set the
  * prototype, so such a schema gets no factory (null) and every record takes the slow path.
  */
-function eventFactory(rules: FieldRule[], names: string[]): EventFactory | null {
+function eventFactory(
+  rules: FieldRule[],
+  names: string[],
+): { plain: EventFactory; keyed: EventFactory } | null {
   if (rules.some((r) => r.name === '__proto__')) return null;
   const members = rules
     .filter((r) => r.kept)
@@ -274,7 +278,19 @@ function eventFactory(rules: FieldRule[], names: string[]): EventFactory | null 
             : `${k} === ${TRUE} ? true : ${k} === ${FALSE} ? false : null`;
       return `${JSON.stringify(r.name)}: ${value}`;
     });
-  return new Function('ts', 'n', 's', 'k', `return { ts: ts, ${members.join(', ')} };`) as EventFactory;
+  const make = (extra: string[]): EventFactory =>
+    new Function(
+      'ts',
+      'n',
+      's',
+      'k',
+      'key',
+      `return { ${['ts: ts', ...members, ...extra].join(', ')} };`,
+    ) as EventFactory;
+  // the key in the literal too: added afterwards it would cost a map transition and an
+  // out-of-object property store per event (a declared field named `key` keeps its place and
+  // takes this value, as the slow path's assignment does)
+  return { plain: make([]), keyed: make(['key: key']) };
 }
 
 const WRONG_TYPE = Symbol('wrong type');

@@ -111,6 +111,13 @@ describe('decoder fast path', () => {
       fields: { user: 'string', ts: 'string', amount: 'number' },
       optional: ['amount'],
     }),
+    // a declared field named `key`: the event key overrides it in place (first, so the keep test,
+    // which keeps every other field, keeps it: an unkept `key` is the event key's alone)
+    eventSchemaSchema.parse({
+      keyField: 'id',
+      fields: { key: 'string', a: 'number', id: 'string', z: 'boolean' },
+      optional: ['key', 'id', 'z'],
+    }),
   ];
   const numberText = fc.oneof(
     fc.double().map((x) => JSON.stringify(x) ?? 'null'),
