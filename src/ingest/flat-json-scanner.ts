@@ -5,13 +5,13 @@ import type { FieldValue } from '../core/event.js';
  * a well-formed object and keeps the values of the named fields, without building the object
  * `JSON.parse` would (most of which the decoder would copy and drop).
  *
- * It takes only the plain case — ASCII text, strings without escapes, no nested values, named
- * fields' numbers that convert exactly with one multiplication or division (Clinger's fast path:
- * at most 15 significant digits and a power of ten up to 1e22, both exact doubles, so the single
- * rounding is the correct one; other fields' numbers are only checked against the grammar), each
- * named field at most once — and declines everything else. The decoder then takes its
- * `JSON.parse` path, so this reader never decides a rejection and never yields a value
- * `JSON.parse` would not.
+ * It takes only the plain case — ASCII text, strings without escapes, no nested values, finite
+ * numbers, each named field at most once — and declines everything else. Named fields' numbers
+ * mostly convert with one multiplication or division (Clinger's fast path: at most 15 significant
+ * digits and a power of ten up to 1e22, both exact doubles, so the single rounding is the correct
+ * one); the rest go through the engine's own conversion, token by token. Other fields' numbers are
+ * only checked against the grammar. For what it declines the decoder takes its `JSON.parse` path,
+ * so this reader never decides a rejection and never yields a value `JSON.parse` would not.
  *
  * Short strings are interned in a small cache: a stream repeats its keys and categories, and
  * handing out the same string object saves the allocation and lets a Map compare by identity.
@@ -211,10 +211,11 @@ function latin1(b: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * A JSON number at `i` (RFC 8259 grammar), if it converts exactly: stores it in `out[slot]` (a
- * typed array, so no heap number is made) and returns the index after it, or −1.
+ * A JSON number at `i` (RFC 8259 grammar), if finite: stores it in `out[slot]` (a typed array, so
+ * no heap number is made) and returns the index after it, or −1.
  */
 function readNumber(b: Uint8Array, i: number, out: Float64Array, slot: number): number {
+  const start = i;
   let c = b[i];
   const negative = c === MINUS;
   if (negative) c = b[++i];
@@ -257,14 +258,25 @@ function readNumber(b: Uint8Array, i: number, out: Float64Array, slot: number): 
     } while (c! >= DIGIT_0 && c! <= DIGIT_9);
     exponent += expNegative ? -e : e;
   }
-  if (digits > MAX_EXACT_DIGITS) return -1;
   let v: number;
-  if (mantissa === 0) v = 0;
+  if (digits > MAX_EXACT_DIGITS) v = slowNumber(b, start, i);
+  else if (mantissa === 0) v = 0;
   else if (exponent >= 0 && exponent <= MAX_EXACT_POWER) v = mantissa * POWERS_OF_TEN[exponent]!;
   else if (exponent < 0 && exponent >= -MAX_EXACT_POWER) v = mantissa / POWERS_OF_TEN[-exponent]!;
-  else return -1;
+  else v = slowNumber(b, start, i);
+  if (!Number.isFinite(v)) return -1; // 1e400: JSON.parse gives Infinity, which the decoder rejects
   out[slot] = negative ? -v : v;
   return i;
+}
+
+/**
+ * The double nearest the number in [start, end) (its sign included): beyond the fast path —
+ * more than 15 significant digits, as shortest round-trip output of most doubles has, or a
+ * large power of ten — the engine's correctly rounded conversion, the one `JSON.parse` uses.
+ * Only this token is converted that way, so such records keep the scanner's path.
+ */
+function slowNumber(b: Uint8Array, start: number, end: number): number {
+  return Math.abs(Number(latin1(b, start, end))); // the caller applies the sign
 }
 
 /** The index after the JSON number at `i` (RFC 8259 grammar), or −1; its value is not computed. */

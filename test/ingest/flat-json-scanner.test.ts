@@ -56,8 +56,8 @@ describe('FlatJsonScanner', () => {
       '{"amount":.5}',
       '{"amount":-}',
       '{"amount":1e}',
-      '{"amount":1234567890123456}', // 16 digits: may not be exact
-      '{"amount":1e23}', // beyond the exact powers of ten
+      '{"amount":1e400}', // JSON.parse: Infinity, which the decoder rejects (not_finite)
+      '{"amount":-123456789012345678e300}',
       '{"amount":NaN}',
       '{"ok":tru}',
       '{"ok":true} x',
@@ -68,6 +68,25 @@ describe('FlatJsonScanner', () => {
       '\ufeff{}',
     ]) {
       expect(scanner.scan(Buffer.from(text)), text).toBe(false);
+    }
+  });
+
+  it('converts numbers beyond the exact fast path as JSON.parse does (shortest round-trip doubles)', () => {
+    const slot = NAMES.indexOf('amount');
+    for (const text of [
+      '1234567890123456',
+      '0.30000000000000004',
+      '-56.505296520836026',
+      '-7.636029138868183e-8',
+      '1e23',
+      '-1e-300',
+      '5e-324',
+      '1.7976931348623157e308',
+      '123456789012345678901234567890',
+      '-0.00000000000000000000000000001',
+    ]) {
+      expect(scanner.scan(Buffer.from(`{"amount":${text}}`)), text).toBe(true);
+      expect(Object.is(scanner.value(slot), JSON.parse(text)), text).toBe(true);
     }
   });
 
@@ -99,7 +118,7 @@ describe('FlatJsonScanner', () => {
     const numberText = fc.oneof(
       fc.double().map((x) => JSON.stringify(x) ?? 'null'),
       fc.integer().map(String),
-      fc.stringMatching(/^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?([eE][+-]?[0-9]{1,3})?$/),
+      fc.stringMatching(/^-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,24})?([eE][+-]?[0-9]{1,3})?$/),
       fc.constantFrom('-0', '-0.0', '0e5', '1e22', '1e-22', '123456789012345', '0.30000000000000004'),
     );
     const valueText = fc.oneof(
