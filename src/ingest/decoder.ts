@@ -218,7 +218,7 @@ function plainDecoder(
           if (kind === NUMBER && Number.isSafeInteger(numbers[slot])) continue;
           break;
         case 'string':
-          // the scanner takes only ASCII strings without escapes: always well-formed
+          // the scanner takes only well-formed UTF-8 strings without escapes: no lone surrogate
           if (kind === STRING) continue;
           break;
         case 'boolean':

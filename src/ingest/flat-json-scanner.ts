@@ -5,9 +5,9 @@ import type { FieldValue } from '../core/event.js';
  * a well-formed object and keeps the values of the named fields, without building the object
  * `JSON.parse` would (most of which the decoder would copy and drop).
  *
- * It takes only the plain case — ASCII text, strings without escapes, no nested values, finite
- * numbers, each named field at most once — and declines everything else. Named fields' numbers
- * mostly convert with one multiplication or division (Clinger's fast path: at most 15 significant
+ * It takes only the plain case — ASCII outside strings, strings of well-formed UTF-8 without
+ * escapes, no nested values, finite numbers, each named field at most once — and declines
+ * everything else. Named fields' numbers mostly convert with one multiplication or division (Clinger's fast path: at most 15 significant
  * digits and a power of ten up to 1e22, both exact doubles, so the single rounding is the correct
  * one); the rest go through the engine's own conversion, token by token. Other fields' numbers are
  * only checked against the grammar. For what it declines the decoder takes its `JSON.parse` path,
@@ -108,12 +108,22 @@ export class FlatJsonScanner {
         let end = start;
         let h = FNV_OFFSET;
         for (c = b[end]; c !== QUOTE; c = b[++end]) {
-          if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) return false;
+          if (!(c! >= 0x20 && c! < 0x80 && c !== BACKSLASH)) break;
           h = Math.imul(h ^ c!, FNV_PRIME);
         }
-        if (field >= 0) {
-          kinds[field] = STRING;
-          this.strings[field] = this.intern(b, start, end, h);
+        if (c === QUOTE) {
+          if (field >= 0) {
+            kinds[field] = STRING;
+            this.strings[field] = this.intern(b, start, end, h);
+          }
+        } else {
+          // beyond ASCII: well-formed UTF-8 up to the closing quote, decoded as is (not interned)
+          end = utf8StringEnd(b, end);
+          if (end < 0) return false;
+          if (field >= 0) {
+            kinds[field] = STRING;
+            this.strings[field] = utf8Slice.call(b, start, end);
+          }
         }
         i = end + 1;
       } else if (c === MINUS || (c! >= DIGIT_0 && c! <= DIGIT_9)) {
@@ -205,6 +215,45 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const MAX_INTERNED = 32;
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
+const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
+
+/**
+ * The index of the quote closing a string whose bytes from `i` on are well-formed UTF-8 (RFC 3629:
+ * no overlong forms, no surrogates, nothing past U+10FFFF) without escapes or control characters,
+ * or −1. Such bytes are what a fatal UTF-8 decode accepts and JSON.parse reads as they are, and
+ * their text has no lone surrogate, so the decoder's checks hold for it.
+ */
+function utf8StringEnd(b: Uint8Array, i: number): number {
+  for (let c = b[i]; c !== QUOTE; c = b[++i]) {
+    if (c === undefined) return -1;
+    if (c < 0x80) {
+      if (c < 0x20 || c === BACKSLASH) return -1;
+      continue;
+    }
+    // the lead byte gives the length and the range of the first continuation byte
+    let more: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) more = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      more = 2;
+      if (c === 0xe0) lo = 0xa0;
+      else if (c === 0xed) hi = 0x9f; // U+D800..U+DFFF are surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3;
+      if (c === 0xf0) lo = 0x90;
+      else if (c === 0xf4) hi = 0x8f; // beyond U+10FFFF
+    } else return -1;
+    const first = b[++i];
+    if (first === undefined || first < lo || first > hi) return -1;
+    for (let k = 1; k < more; k++) {
+      const next = b[++i];
+      if (next === undefined || next < 0x80 || next > 0xbf) return -1;
+    }
+  }
+  return i;
+}
 
 function latin1(b: Uint8Array, start: number, end: number): string {
   return latin1Slice.call(b, start, end);

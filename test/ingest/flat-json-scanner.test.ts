@@ -45,7 +45,7 @@ describe('FlatJsonScanner', () => {
     for (const text of [
       '',
       '[1]',
-      '{"user":"caf\u00e9"}', // non-ASCII
+      '{"us\u00e9r":"a"}', // non-ASCII key
       '{"user":"a\\"b"}', // escape
       '{"us\\u0065r":"a"}', // escaped key
       '{"a":{"b":1}}', // nested
@@ -88,6 +88,65 @@ describe('FlatJsonScanner', () => {
       expect(scanner.scan(Buffer.from(`{"amount":${text}}`)), text).toBe(true);
       expect(Object.is(scanner.value(slot), JSON.parse(text)), text).toBe(true);
     }
+  });
+
+  it('reads UTF-8 strings as the fatal decoder and JSON.parse do, and declines ill-formed bytes', () => {
+    for (const text of ['café', 'São Paulo', '東京', '😀 ok', '\u2028', 'a\ufeffb', '\u{10ffff}']) {
+      const record = Buffer.from(`{"user":"${text}","x":"${text}"}`);
+      expect(scanner.scan(record), text).toBe(true);
+      expect(scanner.value(1), text).toBe(text);
+    }
+    const fatal = new TextDecoder('utf-8', { fatal: true });
+    for (const bytes of [
+      [0xc0, 0x80], // overlong NUL
+      [0xc1, 0xbf],
+      [0xe0, 0x9f, 0xbf], // overlong
+      [0xed, 0xa0, 0x80], // a surrogate (U+D800)
+      [0xed, 0xbf, 0xbf],
+      [0xf0, 0x8f, 0xbf, 0xbf], // overlong
+      [0xf4, 0x90, 0x80, 0x80], // past U+10FFFF
+      [0xf5, 0x80, 0x80, 0x80],
+      [0xff],
+      [0x80], // a lone continuation byte
+      [0xc3], // cut short by the quote
+      [0xe6, 0x9d],
+      [0xc3, 0x28],
+    ]) {
+      for (const field of ['user', 'x']) {
+        const record = Buffer.concat([Buffer.from(`{"${field}":"a`), Buffer.from(bytes), Buffer.from('"}')]);
+        expect(() => fatal.decode(record), String(bytes)).toThrow();
+        expect(scanner.scan(record), `${field} ${String(bytes)}`).toBe(false);
+      }
+    }
+  });
+
+  it('accepts exactly the UTF-8 a fatal decoder accepts, and reads it as it does (random bytes)', () => {
+    const fatal = new TextDecoder('utf-8', { fatal: true });
+    // bytes weighted toward lead and continuation bytes, without the quote and the backslash
+    const byte = fc.oneof(
+      fc.integer({ min: 0x80, max: 0xff }),
+      fc.integer({ min: 0x20, max: 0x7f }).filter((c) => c !== 0x22 && c !== 0x5c),
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 12 }), (bytes) => {
+        const record = Buffer.concat([Buffer.from('{"user":"'), Buffer.from(bytes), Buffer.from('"}')]);
+        let text: string | null = null;
+        try {
+          text = fatal.decode(record);
+        } catch {
+          text = null;
+        }
+        const ok = scanner.scan(record);
+        expect(ok, String(bytes)).toBe(text !== null && !/[\u0000-\u001f]/.test(text));
+        if (ok) {
+          accepted++;
+          expect(scanner.value(1)).toBe((JSON.parse(text!) as { user: string }).user);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(accepted).toBeGreaterThan(500);
   });
 
   it('only checks the numbers of unnamed fields: any JSON number passes there, bad ones do not', () => {
