@@ -5,13 +5,14 @@ import type { FieldValue } from '../core/event.js';
  * a well-formed object and keeps the values of the named fields, without building the object
  * `JSON.parse` would (most of which the decoder would copy and drop).
  *
- * It takes only the plain case — ASCII outside strings, strings of well-formed UTF-8 without
- * escapes, no nested values, finite numbers, each named field at most once — and declines
- * everything else. Named fields' numbers mostly convert with one multiplication or division (Clinger's fast path: at most 15 significant
- * digits and a power of ten up to 1e22, both exact doubles, so the single rounding is the correct
- * one); the rest go through the engine's own conversion, token by token. Other fields' numbers are
- * only checked against the grammar. For what it declines the decoder takes its `JSON.parse` path,
- * so this reader never decides a rejection and never yields a value `JSON.parse` would not.
+ * It takes only the plain case — ASCII outside strings, strings of well-formed UTF-8 (escapes
+ * allowed in values, not in keys) without lone surrogates, no nested values, finite numbers, each
+ * named field at most once — and declines everything else. Named fields' numbers mostly convert
+ * with one multiplication or division (Clinger's fast path: at most 15 significant digits and a
+ * power of ten up to 1e22, both exact doubles, so the single rounding is the correct one); the
+ * rest go through the engine's own conversion, token by token. Other fields' numbers are only
+ * checked against the grammar. For what it declines the decoder takes its `JSON.parse` path, so
+ * this reader never decides a rejection and never yields a value `JSON.parse` would not.
  *
  * Short strings are interned in a small cache: a stream repeats its keys and categories, and
  * handing out the same string object saves the allocation and lets a Map compare by identity.
@@ -117,12 +118,14 @@ export class FlatJsonScanner {
             this.strings[field] = this.intern(b, start, end, h);
           }
         } else {
-          // beyond ASCII: well-formed UTF-8 up to the closing quote, decoded as is (not interned)
-          end = utf8StringEnd(b, end);
+          // beyond plain ASCII: UTF-8 and escapes up to the closing quote (not interned)
+          end = stringEnd(b, end);
           if (end < 0) return false;
           if (field >= 0) {
+            const text = escaped ? unescaped(b, start, end) : utf8Slice.call(b, start, end);
+            if (text === null) return false;
             kinds[field] = STRING;
-            this.strings[field] = utf8Slice.call(b, start, end);
+            this.strings[field] = text;
           }
         }
         i = end + 1;
@@ -218,17 +221,28 @@ const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: nu
 
 const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
 
+/** Whether the string {@link stringEnd} last read held an escape. */
+let escaped = false;
+
 /**
  * The index of the quote closing a string whose bytes from `i` on are well-formed UTF-8 (RFC 3629:
- * no overlong forms, no surrogates, nothing past U+10FFFF) without escapes or control characters,
- * or −1. Such bytes are what a fatal UTF-8 decode accepts and JSON.parse reads as they are, and
- * their text has no lone surrogate, so the decoder's checks hold for it.
+ * no overlong forms, no surrogates, nothing past U+10FFFF) and valid JSON escapes, without control
+ * characters, or −1; {@link escaped} says whether an escape occurred. Such bytes are what a fatal
+ * UTF-8 decode accepts and what JSON.parse reads.
  */
-function utf8StringEnd(b: Uint8Array, i: number): number {
+function stringEnd(b: Uint8Array, i: number): number {
+  escaped = false;
   for (let c = b[i]; c !== QUOTE; c = b[++i]) {
     if (c === undefined) return -1;
     if (c < 0x80) {
-      if (c < 0x20 || c === BACKSLASH) return -1;
+      if (c < 0x20) return -1;
+      if (c === BACKSLASH) {
+        escaped = true;
+        c = b[++i];
+        if (c === 0x75 /* u */) {
+          for (let k = 0; k < 4; k++) if (!isHexDigit(b[++i])) return -1;
+        } else if (!(c !== undefined && SIMPLE_ESCAPES.includes(c))) return -1;
+      }
       continue;
     }
     // the lead byte gives the length and the range of the first continuation byte
@@ -254,6 +268,28 @@ function utf8StringEnd(b: Uint8Array, i: number): number {
   }
   return i;
 }
+
+/** `"`, `\\`, `/`, `b`, `f`, `n`, `r`, `t`: what may follow a backslash besides `u`. */
+const SIMPLE_ESCAPES: readonly number[] = [0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74];
+
+function isHexDigit(c: number | undefined): boolean {
+  return (
+    c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))
+  );
+}
+
+/**
+ * The text of the checked string [start, end) holding escapes: JSON.parse of that token alone,
+ * so escapes read exactly as in the whole record; null when it holds a lone surrogate (`\ud800`),
+ * which the decoder rejects on its slow path.
+ */
+function unescaped(b: Uint8Array, start: number, end: number): string | null {
+  const text = JSON.parse(utf8Slice.call(b, start - 1, end + 1)) as string;
+  return isWellFormed.call(text) ? text : null;
+}
+
+// ES2024's String.prototype.isWellFormed (Node ≥ 20), typed here because our lib is ES2023
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
 
 function latin1(b: Uint8Array, start: number, end: number): string {
   return latin1Slice.call(b, start, end);

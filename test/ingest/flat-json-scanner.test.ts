@@ -46,7 +46,12 @@ describe('FlatJsonScanner', () => {
       '',
       '[1]',
       '{"us\u00e9r":"a"}', // non-ASCII key
-      '{"user":"a\\"b"}', // escape
+      '{"user":"a\\ud800b"}', // a lone surrogate: the decoder rejects it (not_utf8) on its slow path
+      '{"user":"\\udc00"}',
+      '{"user":"a\\xb"}', // not an escape
+      '{"user":"\\u12"}',
+      '{"user":"\\u12g4"}',
+      '{"user":"a\\"}',
       '{"us\\u0065r":"a"}', // escaped key
       '{"a":{"b":1}}', // nested
       '{"a":[1]}',
@@ -120,28 +125,52 @@ describe('FlatJsonScanner', () => {
     }
   });
 
-  it('accepts exactly the UTF-8 a fatal decoder accepts, and reads it as it does (random bytes)', () => {
+  it('reads escaped strings as JSON.parse does', () => {
+    for (const token of [
+      '"a\\"b"',
+      '"\\\\"',
+      '"\\/\\b\\f\\n\\r\\t"',
+      '"S\\u00e3o Paulo"', // Python's json.dumps (ensure_ascii)
+      '"\\ud83d\\ude00 caf\u00e9"', // a surrogate pair, and raw UTF-8 beside escapes
+      '"\\u0000"',
+    ]) {
+      for (const field of ['user', 'x']) {
+        const text = `{"${field}":${token},"ts":1}`;
+        expect(scanner.scan(Buffer.from(text)), text).toBe(true);
+        expect(agreesWithJsonParse(scanner, text), text).toBe(true);
+      }
+    }
+  });
+
+  it('accepts exactly what a fatal decoder and JSON.parse accept, and reads it as they do (random bytes, escapes)', () => {
     const fatal = new TextDecoder('utf-8', { fatal: true });
     // bytes weighted toward lead and continuation bytes, without the quote and the backslash
     const byte = fc.oneof(
       fc.integer({ min: 0x80, max: 0xff }),
       fc.integer({ min: 0x20, max: 0x7f }).filter((c) => c !== 0x22 && c !== 0x5c),
     );
+    // escapes, valid and not, lone surrogates among them
+    const escape = fc
+      .constantFrom('\\n', '\\"', '\\u00e9', '\\ud800', '\\udc00', '\\ud83d\\ude00', '\\x', '\\u12')
+      .map((e) => [...Buffer.from(e)]);
+    const piece = fc.oneof({ weight: 4, arbitrary: byte.map((c) => [c]) }, { weight: 1, arbitrary: escape });
     let accepted = 0;
     fc.assert(
-      fc.property(fc.array(byte, { maxLength: 12 }), (bytes) => {
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const bytes = pieces.flat();
         const record = Buffer.concat([Buffer.from('{"user":"'), Buffer.from(bytes), Buffer.from('"}')]);
-        let text: string | null = null;
+        let user: string | null = null;
         try {
-          text = fatal.decode(record);
+          user = (JSON.parse(fatal.decode(record)) as { user: string }).user;
         } catch {
-          text = null;
+          user = null; // not UTF-8, or not JSON
         }
+        const wellFormed = user !== null && (user as unknown as { isWellFormed(): boolean }).isWellFormed();
         const ok = scanner.scan(record);
-        expect(ok, String(bytes)).toBe(text !== null && !/[\u0000-\u001f]/.test(text));
+        expect(ok, String(bytes)).toBe(wellFormed);
         if (ok) {
           accepted++;
-          expect(scanner.value(1)).toBe((JSON.parse(text!) as { user: string }).user);
+          expect(scanner.value(1)).toBe(user);
         }
       }),
       { numRuns: 20_000 },
