@@ -63,11 +63,13 @@ async function runOnce(config: PipelineConfig, input: string, work: string, cras
   let batches = 0;
   const cfg: PipelineConfig = { ...config, checkpoint: { ...config.checkpoint, store: 'file', path: join(work, 'ckpt'), interval: every } };
   const source = new FileSource({ type: 'file', path: input, batchSize: config.source.type === 'file' ? config.source.batchSize : 5000, partitionField: config.source.type === 'file' ? config.source.partitionField : undefined });
+  const sink = new JsonlSink({ dir: join(work, 'raw') });
+  const deadLetter = new FileDeadLetterOutput(join(work, 'dead-letter.jsonl'));
   const pipeline: Pipeline = new Pipeline({
     config: cfg,
     source,
-    sink: new JsonlSink({ dir: join(work, 'raw') }),
-    deadLetter: new FileDeadLetterOutput(join(work, 'dead-letter.jsonl')),
+    sink,
+    deadLetter,
     store: new FileCheckpointStore({ dir: join(work, 'ckpt') }),
     metrics: new Metrics(false),
     logger: createLogger('golden'),
@@ -79,6 +81,8 @@ async function runOnce(config: PipelineConfig, input: string, work: string, cras
     },
   });
   await pipeline.run();
+  await sink.close();
+  await deadLetter.close();
   return pipeline;
 }
 

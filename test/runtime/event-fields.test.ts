@@ -68,10 +68,11 @@ function recorder(fields?: readonly string[]): Stage & { seen: Event[] } {
 }
 
 async function run(cfg: PipelineConfig, stages: Stage[]): Promise<void> {
+  const sink = new JsonlSink({ dir: (cfg.sink as { dir: string }).dir });
   const pipeline = new Pipeline({
     config: cfg,
     source: new GeneratorSource(cfg.source as never),
-    sink: new JsonlSink({ dir: (cfg.sink as { dir: string }).dir }),
+    sink,
     deadLetter: new MemoryDeadLetterOutput(),
     store: new MemoryCheckpointStore(),
     metrics: new Metrics(false),
@@ -79,6 +80,7 @@ async function run(cfg: PipelineConfig, stages: Stage[]): Promise<void> {
     stages,
   });
   const stats = await pipeline.run();
+  await sink.close();
   expect(stats.accepted).toBe(EVENTS);
 }
 

@@ -116,10 +116,11 @@ async function learnedModel(parts: RawRecord[][], seed: number, crashAtBatch?: n
     const lease = (await store.acquire('order.model.m', `owner-${runSeed}`, 600_000))!;
     const learner = createLearnerStage(cfg, { store, lease: () => lease, logger, now: () => 0 });
     let batches = 0;
+    const sink = new JsonlSink({ dir });
     const pipeline: Pipeline = new Pipeline({
       config: cfg,
       source: new InterleavingSource(parts, runSeed),
-      sink: new JsonlSink({ dir }),
+      sink,
       deadLetter: new MemoryDeadLetterOutput(),
       store,
       metrics: new Metrics(false),
@@ -132,6 +133,7 @@ async function learnedModel(parts: RawRecord[][], seed: number, crashAtBatch?: n
       },
     });
     await pipeline.run();
+    await sink.close();
     await store.release(lease);
     return learner.stage;
   };

@@ -101,10 +101,11 @@ async function run({
     },
     {},
   );
+  const sink = new JsonlSink({ dir });
   const pipeline = new Pipeline({
     config,
     source: new OnePartitionTalks(partitions, input, () => (clock += 1000)),
-    sink: new JsonlSink({ dir }),
+    sink,
     deadLetter: new MemoryDeadLetterOutput(),
     store: new MemoryCheckpointStore(),
     metrics: new Metrics(false),
@@ -114,6 +115,7 @@ async function run({
     scope,
   });
   await pipeline.run();
+  await sink.close();
   return lines.filter((l) => typeof l.msg === 'string' && l.msg.includes(about));
 }
 

@@ -59,10 +59,11 @@ async function runPipeline(
     channels: [{ channel, maxAttempts: 5, initialDelayMs: 5, maxDelayMs: 20 }],
   }))!;
   let batches = 0;
+  const sink = new JsonlSink({ dir: (cfg.sink as { dir: string }).dir });
   const pipeline: Pipeline = new Pipeline({
     config: cfg,
     source: new FileSource(cfg.source as never),
-    sink: new JsonlSink({ dir: (cfg.sink as { dir: string }).dir }),
+    sink,
     deadLetter: new MemoryDeadLetterOutput(),
     store,
     metrics: new Metrics(false),
@@ -74,6 +75,7 @@ async function runPipeline(
   });
   const outboxes = stage.dispatcher!.outboxes;
   await pipeline.run();
+  await sink.close();
   for (const o of outboxes) await o.drain(5_000);
   return stage;
 }
