@@ -1,6 +1,15 @@
 import type { EventSchemaConfig, FieldType } from '../core/config/index.js';
 import type { Event, FieldValue, RawRecord } from '../core/event.js';
-import { ABSENT, FALSE, FlatJsonScanner, NULL, NUMBER, STRING, TRUE } from './flat-json-scanner.js';
+import {
+  ABSENT,
+  FALSE,
+  FlatJsonScanner,
+  isWellFormed,
+  NULL,
+  NUMBER,
+  STRING,
+  TRUE,
+} from './flat-json-scanner.js';
 
 /** Why a record was rejected; each reason is documented in docs/config.md#dead-letter. */
 export type RejectReason =
@@ -296,8 +305,6 @@ function eventFactory(
 const WRONG_TYPE = Symbol('wrong type');
 const NOT_FINITE = Symbol('not finite');
 const NOT_UNICODE = Symbol('not unicode');
-// ES2024's String.prototype.isWellFormed (Node ≥ 20), typed here because our lib is ES2023
-const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
 
 function checkType(
   value: unknown,

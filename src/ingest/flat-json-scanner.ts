@@ -217,9 +217,10 @@ const CACHE_SIZE = 1 << 14;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const MAX_INTERNED = 32;
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
-
-const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
+/** Buffer's own decoders of a byte range, callable on any Uint8Array (no Buffer view made). */
+type SliceDecoder = (this: Uint8Array, start: number, end: number) => string;
+const latin1Slice = Buffer.prototype.latin1Slice as SliceDecoder;
+const utf8Slice = Buffer.prototype.utf8Slice as SliceDecoder;
 
 /** Whether the string {@link stringEnd} last read held an escape. */
 let escaped = false;
@@ -288,8 +289,9 @@ function unescaped(b: Uint8Array, start: number, end: number): string | null {
   return isWellFormed.call(text) ? text : null;
 }
 
-// ES2024's String.prototype.isWellFormed (Node ≥ 20), typed here because our lib is ES2023
-const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
+/** ES2024's String.prototype.isWellFormed (Node ≥ 20), typed here because our lib is ES2023. */
+export const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean })
+  .isWellFormed;
 
 function latin1(b: Uint8Array, start: number, end: number): string {
   return latin1Slice.call(b, start, end);
@@ -300,10 +302,10 @@ function latin1(b: Uint8Array, start: number, end: number): string {
  * no heap number is made) and returns the index after it, or −1.
  */
 function readNumber(b: Uint8Array, i: number, out: Float64Array, slot: number): number {
-  const start = i;
   let c = b[i];
   const negative = c === MINUS;
   if (negative) c = b[++i];
+  const start = i; // the magnitude's first digit
   let mantissa = 0;
   let digits = 0;
   let exponent = 0;
@@ -355,13 +357,13 @@ function readNumber(b: Uint8Array, i: number, out: Float64Array, slot: number): 
 }
 
 /**
- * The double nearest the number in [start, end) (its sign included): beyond the fast path —
+ * The double nearest the unsigned number in [start, end): beyond the fast path —
  * more than 15 significant digits, as shortest round-trip output of most doubles has, or a
  * large power of ten — the engine's correctly rounded conversion, the one `JSON.parse` uses.
  * Only this token is converted that way, so such records keep the scanner's path.
  */
 function slowNumber(b: Uint8Array, start: number, end: number): number {
-  return Math.abs(Number(latin1(b, start, end))); // the caller applies the sign
+  return Number(latin1(b, start, end));
 }
 
 /** The index after the JSON number at `i` (RFC 8259 grammar), or −1; its value is not computed. */
