@@ -97,6 +97,7 @@ export async function rollbackThenCrash(
     },
   );
   await run1.run();
+  await sinks.closeAll();
   const rolledBack = await rollback!;
   await store.release(leaseA); // the crashed process's model lease, expired
 
@@ -104,6 +105,7 @@ export async function rollbackThenCrash(
   const leaseB = (await store.acquire(name, 'B', 600_000))!;
   const second = createLearnerStage(config, { store, lease: () => leaseB, logger, now: () => clock });
   await pipeline(config, store, second, new FileSource(config.source as never), () => clock).run();
+  await sinks.closeAll();
   second.service.close();
 
   // By hand: version 1, then every event the learner saw after the rollback (with a checkpoint
@@ -131,6 +133,14 @@ export async function rollbackThenCrash(
   };
 }
 
+/** The JSONL sinks the pipelines below wrote to: a pipeline does not own its sink, so the test closes them. */
+const sinks = {
+  open: [] as JsonlSink[],
+  async closeAll(): Promise<void> {
+    for (const sink of this.open.splice(0)) await sink.close();
+  },
+};
+
 function pipeline(
   config: PipelineConfig,
   store: VersionedCheckpointStore,
@@ -139,10 +149,12 @@ function pipeline(
   now: () => number,
   onBatch?: () => void,
 ): Pipeline {
+  const sink = new JsonlSink({ dir: (config.sink as { dir: string }).dir });
+  sinks.open.push(sink);
   return new Pipeline({
     config,
     source,
-    sink: new JsonlSink({ dir: (config.sink as { dir: string }).dir }),
+    sink,
     deadLetter: new MemoryDeadLetterOutput(),
     store,
     metrics: new Metrics(false),
