@@ -1,5 +1,6 @@
 import type { EventSchemaConfig, FieldType } from '../core/config/index.js';
 import type { Event, FieldValue, RawRecord } from '../core/event.js';
+import { parseIsoTime } from '../core/iso-time.js';
 import {
   ABSENT,
   FALSE,
@@ -159,7 +160,7 @@ export function createEventDecoder(schema: EventSchemaConfig, options: DecoderOp
     if (typeof ts === 'string')
       return reject(
         ts === 'missing' ? 'missing_time' : 'bad_time',
-        `field "${timeField}" ${ts === 'missing' ? 'is missing' : 'is not a valid time'}`,
+        `field "${timeField}" ${ts === 'missing' ? 'is missing' : `is not a valid time (${TIME_FORMAT_TEXT[timeFormat]})`}`,
       );
     if (ts < minTime || ts > maxTime)
       return reject('time_out_of_range', `event time ${ts} is outside [${minTime}, ${maxTime}]`);
@@ -246,7 +247,7 @@ function plainDecoder(
 /** Event time of the scanned record, or NaN when its time field is not one (the slow path decides). */
 function timeOf(scanner: FlatJsonScanner, slot: number, format: EventSchemaConfig['timeFormat']): number {
   const kind = scanner.kinds[slot];
-  if (format === 'iso') return kind === STRING ? Date.parse(scanner.strings[slot]!) : Number.NaN;
+  if (format === 'iso') return kind === STRING ? parseIsoTime(scanner.strings[slot]!) : Number.NaN;
   if (kind !== NUMBER) return Number.NaN;
   const ms = format === 'epoch_s' ? scanner.numbers[slot]! * 1000 : scanner.numbers[slot]!;
   return Number.isSafeInteger(Math.trunc(ms)) ? Math.trunc(ms) : Number.NaN;
@@ -327,12 +328,19 @@ function checkType(
   }
 }
 
+/** What each time format wants, for the reason of a `bad_time` rejection. */
+const TIME_FORMAT_TEXT: Record<EventSchemaConfig['timeFormat'], string> = {
+  epoch_ms: 'expected epoch milliseconds, a number',
+  epoch_s: 'expected epoch seconds, a number',
+  iso: 'expected ISO-8601 text such as 2026-01-01T00:00:00Z',
+};
+
 /** Event time in epoch ms, or why it could not be read. */
 function parseTime(value: unknown, format: EventSchemaConfig['timeFormat']): number | 'missing' | 'bad' {
   if (value === undefined || value === null) return 'missing';
   if (format === 'iso') {
     if (typeof value !== 'string') return 'bad';
-    const ms = Date.parse(value);
+    const ms = parseIsoTime(value);
     return Number.isFinite(ms) ? ms : 'bad';
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) return 'bad';

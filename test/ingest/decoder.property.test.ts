@@ -155,7 +155,14 @@ describe('decoder fast path', () => {
   const recordOf = (schema: (typeof schemas)[number]) => {
     const time =
       schema.timeFormat === 'iso'
-        ? typed.string!
+        ? fc.oneof(
+            { weight: 3, arbitrary: typed.string! },
+            // no zone (UTC), a date alone, an impossible date (refused on both paths)
+            {
+              weight: 1,
+              arbitrary: fc.constantFrom('"2026-01-01T00:00:00"', '"2026-01-01"', '"2026-02-30T00:00:00Z"'),
+            },
+          )
         : fc.integer({ min: 0, max: 4e9 }).map((t) => String(schema.timeFormat === 'epoch_s' ? t : t * 1000));
     const fields = Object.entries({ ...schema.fields, [schema.timeField]: 'time' }).map(([name, type]) =>
       fc.option(

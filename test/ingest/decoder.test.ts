@@ -76,6 +76,36 @@ describe('decoder', () => {
     });
   });
 
+  it('reads ISO times strictly and the same in every machine zone, on both paths', () => {
+    const tz = process.env.TZ;
+    try {
+      for (const fastPath of [true, false]) {
+        const iso = createDecoder(eventSchemaSchema.parse({ timeFormat: 'iso', fields: { n: 'integer' } }), {
+          fastPath,
+        });
+        for (const zone of ['UTC', 'America/New_York']) {
+          process.env.TZ = zone;
+          // no zone: UTC, not the machine's zone (a replay must not depend on TZ)
+          expect(iso(record('{"ts": "2026-01-01T00:00:01", "n": 1}'))).toEqual({
+            ok: true,
+            event: { ts: Date.UTC(2026, 0, 1, 0, 0, 1), n: 1 },
+          });
+        }
+        // text Date.parse takes: an impossible date it rolls over, a bare number, RFC 2822
+        for (const bad of ['2026-02-30T00:00:00Z', '1', 'Thu, 01 Jan 2026 00:00:00 GMT']) {
+          const r = iso(record(`{"ts": ${JSON.stringify(bad)}, "n": 1}`));
+          expect(r.ok).toBe(false);
+          if (!r.ok) {
+            expect(r.rejection.reason).toBe('bad_time');
+            expect(r.rejection.detail).toContain('expected ISO-8601 text');
+          }
+        }
+      }
+    } finally {
+      process.env.TZ = tz;
+    }
+  });
+
   it('keeps ts in epoch ms when the time field is declared among the fields', () => {
     for (const fastPath of [true, false]) {
       const s = createDecoder(
