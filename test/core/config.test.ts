@@ -215,6 +215,13 @@ describe('pipeline config', () => {
     ]);
   });
 
+  it('says why a field name is refused, not only that the key is invalid', () => {
+    const message = errorOf({ ...base, schema: { ...base.schema, fields: { 'user id': 'string' } } });
+    expect(message).toContain(
+      'schema.fields.user id: name must start with a letter or _ and hold only letters, digits and _',
+    );
+    expect(message).not.toContain('Invalid key');
+  });
   it('accepts the addresses services are given in', () => {
     const cfg = parseConfig(
       {

@@ -232,7 +232,10 @@ export function formatIssues(error: z.ZodError): string {
       const message =
         issue.code === 'invalid_type' && /received undefined$/.test(issue.message)
           ? `is required (${issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})`
-          : issue.message;
+          : issue.code === 'invalid_key'
+            ? // zod's own text is "Invalid key in record": the key schema's reasons say what is wrong
+              `name ${issue.issues.map((i) => i.message).join('; ')}`
+            : issue.message;
       return `${path || '(root)'}: ${message}`;
     })
     .join('\n');
