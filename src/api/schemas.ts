@@ -46,12 +46,12 @@ export const errorSchema = z.object({
 
 export const rollbackBodySchema = z.object({ version: z.number().int().min(0) }).strict();
 
-/** Query values are strings on the wire; integers are checked by pattern, then converted by the route. */
-export const epochMs = z.string().regex(/^-?\d{1,16}$/, 'an integer (epoch ms)');
+/** Query values are strings on the wire; a time (epoch ms or ISO-8601 text) is checked and converted by the route. */
+export const timeText = z.string().min(1).max(64).describe('epoch ms or ISO-8601 text');
 
 export const alertsQuerySchema = z
   .object({
-    since: epochMs.optional(),
+    since: timeText.optional(),
     limit: z
       .string()
       .regex(/^\d{1,6}$/)

@@ -254,9 +254,12 @@ describe('drift and alerts', () => {
     expect(all.map((x: { id: string }) => x.id)).toEqual(['a4', 'a3', 'a2', 'a1', 'a0']);
     const since = (await a.inject('/v1/alerts?since=3000&limit=1')).json().alerts;
     expect(since.map((x: { id: string }) => x.id)).toEqual(['a4']);
+    const sinceIso = (await a.inject('/v1/alerts?since=1970-01-01T00:00:03Z')).json().alerts;
+    expect(sinceIso.map((x: { id: string }) => x.id)).toEqual(['a4', 'a3']);
     for (const q of [
       'since=abc',
       'since=1.5',
+      'since=2026-02-30',
       'limit=-1',
       'limit=0',
       'limit=1001',

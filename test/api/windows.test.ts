@@ -68,6 +68,8 @@ describe('GET /v1/windows/:name on a real DuckDB sink', () => {
     expect((await get('shard=2')).json().rows).toHaveLength(2);
     expect((await get("region=it's")).json().rows).toHaveLength(1);
     expect((await get('from=60000&to=120000')).json().rows).toHaveLength(2);
+    // the same bounds as ISO-8601 text (a zone-less time is UTC, as in event times)
+    expect((await get('from=1970-01-01T00:01:00Z&to=1970-01-01T00:02')).json().rows).toHaveLength(2);
     expect((await get('limit=1')).json().rows).toHaveLength(1);
     expect((await get('region=eu&shard=2')).json().rows).toHaveLength(0);
   });
@@ -92,6 +94,8 @@ describe('GET /v1/windows/:name on a real DuckDB sink', () => {
     ['__proto__=x', 'a prototype key'],
     [`region=${'x'.repeat(2000)}`, 'an over-long value'],
     ['from=200&to=100', 'from after to'],
+    ['from=2026-02-30', 'an impossible date'],
+    ['from=Thu, 01 Jan 2026 00:00:00 GMT', 'text that is not ISO-8601'],
   ])('refuses %s (%s) with 400', async (query) => {
     const res = await get(query);
     expect(res.statusCode).toBe(400);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { StreamlearnError } from '../../core/errors.js';
 import type { ServiceContext } from '../context.js';
 import { alertsQuerySchema, errorResponses, jsonSchema } from '../schemas.js';
+import { timeParam } from '../time-param.js';
 
 const MAX_ALERTS = 1_000;
 
@@ -47,7 +48,7 @@ export const driftRoutes: FastifyPluginAsync<{ ctx: ServiceContext }> = async (a
     {
       schema: {
         tags: ['drift'],
-        summary: 'Alerts raised at or after `since` (epoch ms, event time), newest first',
+        summary: 'Alerts raised at or after `since` (event time: epoch ms or ISO-8601 text), newest first',
         querystring: jsonSchema(alertsQuerySchema),
         response: errorResponses(400, 401, 429),
       },
@@ -58,8 +59,9 @@ export const driftRoutes: FastifyPluginAsync<{ ctx: ServiceContext }> = async (a
       // as /v1/windows: an out-of-range limit is the caller's mistake, not something to clamp silently
       if (n < 1 || n > MAX_ALERTS)
         throw new StreamlearnError('SL_ERR_VALIDATION', `"limit" must be between 1 and ${MAX_ALERTS}`);
+      const from = since === undefined ? undefined : timeParam('since', since);
       if (!ctx.alerts) return { alerts: [] };
-      return { alerts: await ctx.alerts.list(since === undefined ? undefined : Number(since), n) };
+      return { alerts: await ctx.alerts.list(from, n) };
     },
   );
 };

@@ -3,6 +3,7 @@ import { StreamlearnError } from '../../core/errors.js';
 import type { ColumnType } from '../../windows/aggregator.js';
 import type { ServiceContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
+import { timeParam } from '../time-param.js';
 
 const MAX_LIMIT = 10_000;
 const MAX_VALUE_LENGTH = 1_024;
@@ -35,8 +36,14 @@ export const windowRoutes: FastifyPluginAsync<{ ctx: ServiceContext }> = async (
         querystring: {
           type: 'object',
           properties: {
-            from: { type: 'string', description: 'inclusive lower bound on the window start, epoch ms' },
-            to: { type: 'string', description: 'exclusive upper bound on the window start, epoch ms' },
+            from: {
+              type: 'string',
+              description: 'inclusive lower bound on the window start: epoch ms or ISO-8601 text',
+            },
+            to: {
+              type: 'string',
+              description: 'exclusive upper bound on the window start: epoch ms or ISO-8601 text',
+            },
             limit: { type: 'string', description: `rows to return, 1..${MAX_LIMIT} (default 100)` },
           },
           additionalProperties: { type: 'string', description: 'equality filter on a group-by field' },
@@ -56,8 +63,8 @@ export const windowRoutes: FastifyPluginAsync<{ ctx: ServiceContext }> = async (
         if (typeof raw !== 'string') throw invalid(`"${clip(field)}" must be given once`);
         if (raw.length > MAX_VALUE_LENGTH)
           throw invalid(`"${clip(field)}" is longer than ${MAX_VALUE_LENGTH}`);
-        if (field === 'from') from = integer('from', raw);
-        else if (field === 'to') to = integer('to', raw);
+        if (field === 'from') from = timeParam('from', raw);
+        else if (field === 'to') to = timeParam('to', raw);
         else if (field === 'limit') {
           limit = integer('limit', raw);
           if (limit < 1 || limit > MAX_LIMIT) throw invalid(`"limit" must be between 1 and ${MAX_LIMIT}`);
@@ -79,8 +86,7 @@ export const windowRoutes: FastifyPluginAsync<{ ctx: ServiceContext }> = async (
 
 function integer(name: string, raw: string): number {
   const n = Number(raw);
-  if (!INTEGER_RE.test(raw) || !Number.isSafeInteger(n))
-    throw invalid(`"${name}" must be an integer (epoch ms or a count)`);
+  if (!INTEGER_RE.test(raw) || !Number.isSafeInteger(n)) throw invalid(`"${name}" must be an integer`);
   return n;
 }
 
