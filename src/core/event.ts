@@ -25,6 +25,11 @@ export interface RawRecord {
   value: Uint8Array | null;
   /** Broker/append time in epoch ms when the source knows it; event time comes from the payload. */
   ts: number;
+  /**
+   * The record's length in bytes when `value` holds only its first bytes: a source keeps no more
+   * of a record than the largest one the schema accepts (plus one byte, so it is still too large).
+   */
+  size?: number;
 }
 
 /** Records of one partition, in offset order. */

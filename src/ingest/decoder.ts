@@ -135,7 +135,7 @@ export function createEventDecoder(schema: EventSchemaConfig, options: DecoderOp
     const bytes = record.value;
     if (bytes === null || bytes.length === 0) return reject('empty', 'record has no value');
     if (bytes.length > maxRecordBytes)
-      return reject('oversized', `record is ${bytes.length} bytes, limit ${maxRecordBytes}`);
+      return reject('oversized', `record is ${record.size ?? bytes.length} bytes, limit ${maxRecordBytes}`);
     if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
       // RFC 8259 forbids a BOM in JSON on the wire; a producer sending one is misconfigured
       return reject('not_json', 'record starts with a UTF-8 byte-order mark (BOM)');

@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { FileSourceConfig } from '../core/config/index.js';
 import type { Positions, RawRecord, RecordBatch } from '../core/event.js';
 import { positionKey } from '../core/event.js';
@@ -7,17 +9,32 @@ import { StreamlearnError } from '../core/errors.js';
 import { byteOrderMarkLength } from './byte-order-mark.js';
 import type { Source } from './source.js';
 
+/** What a file source keeps of a line longer than any record the schema accepts. */
+export interface FileSourceOptions {
+  /**
+   * A line longer than this is kept as its first `maxLineBytes + 1` bytes and its length (the
+   * decoder rejects it as oversized), so a file without line breaks cannot fill the memory.
+   * Unbounded when not given.
+   */
+  maxLineBytes?: number;
+}
+
 /**
- * Replays a JSONL file; a record's offset is its line number (0-based), so a checkpoint can resume
- * mid-file. Lines are sliced from the read buffers without copying. With `partitionField` each
- * line goes to the partition that field names (a recorded multi-partition topic); otherwise all
- * lines are partition 0. A UTF-8 byte-order mark at the start of the file is not part of line 0.
+ * Replays a JSONL file (gzip-compressed when its name ends in `.gz`); a record's offset is its
+ * line number (0-based), so a checkpoint can resume mid-file. Lines are sliced from the read
+ * buffers without copying. With `partitionField` each line goes to the partition that field names
+ * (a recorded multi-partition topic); otherwise all lines are partition 0. A UTF-8 byte-order mark
+ * at the start of the file is not part of line 0.
  */
 export class FileSource implements Source {
   readonly kind = 'file';
   readonly topic: string;
   private iterator: AsyncIterator<Buffer> | null = null;
+  /** The start of a line an earlier chunk left unfinished (at most `keepBytes` of it). */
   private carry: Buffer | null = null;
+  /** Length of that unfinished line so far, bytes beyond `keepBytes` included. */
+  private carryLength = 0;
+  private readonly keepBytes: number;
   private line = 0;
   private positions: Positions = {};
   private ended = false;
@@ -27,26 +44,38 @@ export class FileSource implements Source {
   /** Lines read but not yet handed out. */
   private lines: RawRecord[] = [];
 
-  constructor(private readonly cfg: FileSourceConfig) {
+  constructor(
+    private readonly cfg: FileSourceConfig,
+    options: FileSourceOptions = {},
+  ) {
     this.topic = basename(cfg.path);
+    this.keepBytes = options.maxLineBytes === undefined ? Number.POSITIVE_INFINITY : options.maxLineBytes + 1;
   }
 
   async start(positions?: Positions): Promise<void> {
     this.positions = positions ?? {};
     // 64 KiB reads: records are views into the chunk, so a chunk lives as long as its batch
-    const stream = createReadStream(this.cfg.path, { highWaterMark: 1 << 16 });
+    const file = createReadStream(this.cfg.path, { highWaterMark: 1 << 16 });
     await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (err) =>
-        reject(
-          new StreamlearnError('SL_ERR_SOURCE', `cannot read ${this.cfg.path}: ${err.message}`, {
-            cause: err,
-            retriable: false,
-          }),
-        ),
-      );
+      file.once('open', () => resolve());
+      file.once('error', (err) => reject(this.readError(err)));
     });
+    let stream: Readable = file;
+    if (this.cfg.path.endsWith('.gz')) {
+      const gunzip = createGunzip({ chunkSize: 1 << 16 });
+      // pipeline, not pipe: a read error reaches the reader through gunzip, and closing gunzip
+      // (close() mid-file) closes the file too
+      pipeline(file, gunzip, () => {});
+      stream = gunzip;
+    }
     this.iterator = stream[Symbol.asyncIterator]();
+  }
+
+  private readError(err: Error): StreamlearnError {
+    return new StreamlearnError('SL_ERR_SOURCE', `cannot read ${this.cfg.path}: ${err.message}`, {
+      cause: err,
+      retriable: false,
+    });
   }
 
   async next(): Promise<RecordBatch | null> {
@@ -91,10 +120,17 @@ export class FileSource implements Source {
   private async readLines(): Promise<RawRecord[] | null> {
     if (!this.iterator) throw new StreamlearnError('SL_ERR_INTERNAL', 'FileSource.next() before start()');
     while (this.lines.length < this.cfg.batchSize && !this.ended) {
-      const { value, done } = await this.iterator.next();
+      let read: IteratorResult<Buffer>;
+      try {
+        read = await this.iterator.next();
+      } catch (err) {
+        // a corrupt gzip stream, or the file failing mid-read
+        throw this.readError(err as Error);
+      }
+      const { value, done } = read;
       if (done) {
         this.ended = true;
-        if (this.carry && this.carry.length > 0) this.pushLine(this.carry);
+        if (this.carry && this.carry.length > 0) this.pushLine(this.carry, this.carryLength);
         this.carry = null;
         break;
       }
@@ -139,27 +175,40 @@ export class FileSource implements Source {
     this.atFileStart = false;
     if (this.carry !== null) {
       const nl = chunk.indexOf(10);
-      if (nl === -1) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        return;
-      }
-      this.pushLine(Buffer.concat([this.carry, chunk.subarray(0, nl)]));
+      this.extendCarry(nl === -1 ? chunk : chunk.subarray(0, nl));
+      if (nl === -1) return;
+      this.pushLine(this.carry, this.carryLength);
       this.carry = null;
       start = nl + 1;
     }
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      this.pushLine(chunk.subarray(start, nl));
+      this.pushLine(chunk.subarray(start, nl), nl - start);
       start = nl + 1;
     }
-    this.carry = start < chunk.length ? chunk.subarray(start) : null;
+    this.carry = null;
+    this.carryLength = 0;
+    if (start < chunk.length) this.extendCarry(chunk.subarray(start));
   }
 
-  private pushLine(bytes: Buffer): void {
+  /** Adds `part` to the unfinished line, keeping at most `keepBytes` of it. */
+  private extendCarry(part: Buffer): void {
+    const kept = this.carry?.length ?? 0;
+    this.carryLength += part.length;
+    const room = this.keepBytes - kept;
+    if (room <= 0) return;
+    const add = part.length <= room ? part : part.subarray(0, room);
+    this.carry = this.carry === null ? add : Buffer.concat([this.carry, add]);
+  }
+
+  /** `length`: the line's length in bytes, more than `bytes` holds when only its start was kept. */
+  private pushLine(bytes: Buffer, length: number): void {
     const offset = this.line++;
     // a trailing \r (Windows line ends) is not part of the record
-    const value =
-      bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.subarray(0, bytes.length - 1) : bytes;
-    this.lines.push({ offset: String(offset), key: null, value, ts: 0 });
+    const cr = length === bytes.length && bytes.length > 0 && bytes[bytes.length - 1] === 13;
+    const value = cr ? bytes.subarray(0, bytes.length - 1) : bytes;
+    const record: RawRecord = { offset: String(offset), key: null, value, ts: 0 };
+    if (length > bytes.length) record.size = length;
+    this.lines.push(record);
   }
 }
 

@@ -21,13 +21,13 @@ export {
 } from './dead-letter.js';
 export { EventGenerator, GENERATOR_SCHEMA, partitionOf } from './generator.js';
 
-/** The source a config names. */
-export function createSource(config: SourceConfig, logger?: Logger): Source {
+/** The source a config names; `maxRecordBytes` (the schema's) bounds what a file source keeps of a line. */
+export function createSource(config: SourceConfig, logger?: Logger, maxRecordBytes?: number): Source {
   switch (config.type) {
     case 'generator':
       return new GeneratorSource(config);
     case 'file':
-      return new FileSource(config);
+      return new FileSource(config, { maxLineBytes: maxRecordBytes });
     case 'kafka':
       if (config.client === 'rdkafka') return new RdkafkaSource(config, logger);
       return config.thread === 'worker'

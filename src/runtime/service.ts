@@ -113,7 +113,7 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
     new Pipeline({ config: jobConfig, source, sink, deadLetter, store, metrics, logger, onRows, ...job });
 
   const newModelRun = async (jobConfig: PipelineConfig): Promise<Run> => {
-    const source = createSource(jobConfig.source, logger);
+    const source = createSource(jobConfig.source, logger, jobConfig.schema.maxRecordBytes);
     const stages: Stage[] = [];
     let learner: LearnerParts | null = null;
     if (config.learner) {
@@ -140,7 +140,7 @@ export async function startService(config: PipelineConfig, options: ServiceOptio
     return { source, pipeline, learner, drift };
   };
   const newWindowsRun = (jobConfig: PipelineConfig): Run => {
-    const source = createSource(jobConfig.source, logger);
+    const source = createSource(jobConfig.source, logger, jobConfig.schema.maxRecordBytes);
     const pipeline = newPipeline(jobConfig, source, { scope: 'partitioned' });
     return { source, pipeline, learner: null, drift: null };
   };

@@ -1,18 +1,31 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { fileSourceSchema } from '../../src/core/config/index.js';
-import { FileSource } from '../../src/ingest/file-source.js';
+import { eventSchemaSchema, fileSourceSchema } from '../../src/core/config/index.js';
+import type { RawRecord } from '../../src/core/event.js';
+import { createDecoder } from '../../src/ingest/decoder.js';
+import { FileSource, type FileSourceOptions } from '../../src/ingest/file-source.js';
 
-async function readAll(path: string, positions?: Record<string, string>): Promise<[string, string][]> {
-  const source = new FileSource(fileSourceSchema.parse({ type: 'file', path, batchSize: 7 }));
+async function readRecords(
+  path: string,
+  positions?: Record<string, string>,
+  options?: FileSourceOptions,
+): Promise<RawRecord[]> {
+  const source = new FileSource(fileSourceSchema.parse({ type: 'file', path, batchSize: 7 }), options);
   await source.start(positions);
-  const out: [string, string][] = [];
-  for (let b = await source.next(); b !== null; b = await source.next())
-    for (const r of b.records) out.push([r.offset, Buffer.from(r.value!).toString('latin1')]);
+  const out: RawRecord[] = [];
+  for (let b = await source.next(); b !== null; b = await source.next()) out.push(...b.records);
   await source.close();
   return out;
+}
+
+async function readAll(path: string, positions?: Record<string, string>): Promise<[string, string][]> {
+  return (await readRecords(path, positions)).map((r) => [
+    r.offset,
+    Buffer.from(r.value!).toString('latin1'),
+  ]);
 }
 
 describe('FileSource', () => {
@@ -31,6 +44,57 @@ describe('FileSource', () => {
     expect(await readAll(path)).toEqual(expected);
     // resuming from a position skips the lines before it
     expect(await readAll(path, { 'lines.jsonl:0': '7' })).toEqual(expected.slice(7));
+    // the same file gzip-compressed (a recorded stream is often kept so)
+    const gz = join(dir, 'lines.jsonl.gz');
+    writeFileSync(gz, gzipSync(Buffer.from(text, 'latin1')));
+    expect(await readAll(gz)).toEqual(expected);
+    expect(await readAll(gz, { 'lines.jsonl.gz:0': '7' })).toEqual(expected.slice(7));
+  });
+
+  it('keeps only the start of a line longer than maxLineBytes, with its length, so the decoder rejects it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sl-file-source-'));
+    const max = 100_000;
+    // a long line spanning many read chunks, one just over the limit, one at it, and a file
+    // that ends in a line of several MB without a line break (a JSON array by mistake, say)
+    const lengths = [10, 200_000, max + 1, max, 5, 3_000_000];
+    const lines = lengths.map((n, i) => String.fromCharCode(97 + i).repeat(n));
+    const path = join(dir, 'long.jsonl');
+    writeFileSync(path, lines.join('\n'), 'latin1');
+    for (const file of [path, `${path}.gz`]) {
+      if (file !== path) writeFileSync(file, gzipSync(Buffer.from(lines.join('\n'), 'latin1')));
+      const records = await readRecords(file, undefined, { maxLineBytes: max });
+      expect(records.map((r) => [r.value!.length, r.size])).toEqual([
+        [10, undefined],
+        [max + 1, 200_000],
+        [max + 1, undefined], // within one chunk's reach it is whole, and too large by itself
+        [max, undefined],
+        [5, undefined],
+        [max + 1, 3_000_000],
+      ]);
+      expect(Buffer.from(records[1]!.value!).toString('latin1')).toBe('b'.repeat(max + 1));
+      const decode = createDecoder(eventSchemaSchema.parse({ maxRecordBytes: max }));
+      const outcome = decode(records[5]!);
+      expect(!outcome.ok && outcome.rejection).toMatchObject({
+        reason: 'oversized',
+        detail: `record is 3000000 bytes, limit ${max}`,
+      });
+    }
+  });
+
+  it('fails with a clear error on a file it cannot read or unzip', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sl-file-source-'));
+    await expect(readAll(join(dir, 'missing.jsonl'))).rejects.toThrow(/cannot read .*missing\.jsonl/);
+    const bad = join(dir, 'bad.jsonl.gz');
+    writeFileSync(bad, '{"not":"gzip"}\n');
+    await expect(readAll(bad)).rejects.toThrow(/cannot read .*bad\.jsonl\.gz: incorrect header check/);
+    const truncated = join(dir, 'truncated.jsonl.gz');
+    const whole = gzipSync(
+      Buffer.from(Array.from({ length: 10_000 }, (_, i) => `{"a":${i * 7919}}`).join('\n')),
+    );
+    writeFileSync(truncated, whole.subarray(0, whole.length >> 1));
+    await expect(readAll(truncated)).rejects.toThrow(
+      /cannot read .*truncated\.jsonl\.gz: unexpected end of file/,
+    );
   });
 
   it('drops a byte-order mark at the start of the file, and only there', async () => {
