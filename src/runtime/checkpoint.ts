@@ -1,3 +1,4 @@
+import { StreamlearnError } from '../core/errors.js';
 import type { Positions } from '../core/event.js';
 import type { Json } from '../windows/aggregator.js';
 
@@ -20,8 +21,23 @@ export function encodeCheckpoint(cp: WindowCheckpoint): Uint8Array {
   return Buffer.from(JSON.stringify(cp), 'utf8');
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): WindowCheckpoint {
-  const cp = JSON.parse(Buffer.from(bytes).toString('utf8')) as WindowCheckpoint;
-  if (cp.format !== 1) throw new Error(`unknown checkpoint format ${String(cp.format)}`);
+/** `origin` names the checkpoint in the error a damaged one raises (not retriable: waiting will not mend it). */
+export function decodeCheckpoint(bytes: Uint8Array, origin = 'checkpoint'): WindowCheckpoint {
+  let cp: WindowCheckpoint;
+  try {
+    cp = JSON.parse(Buffer.from(bytes).toString('utf8')) as WindowCheckpoint;
+  } catch (err) {
+    throw damaged(origin, (err as Error).message, err);
+  }
+  if (cp === null || typeof cp !== 'object' || cp.format !== 1)
+    throw damaged(origin, `unknown checkpoint format ${String((cp as { format?: unknown } | null)?.format)}`);
   return cp;
+}
+
+function damaged(origin: string, why: string, cause?: unknown): StreamlearnError {
+  return new StreamlearnError(
+    'SL_ERR_CHECKPOINT',
+    `${origin} is damaged and cannot be restored (${why}); waiting will not mend it: restore it from a backup, or remove it to start the state afresh`,
+    { cause, retriable: false },
+  );
 }

@@ -373,7 +373,10 @@ export class Pipeline {
     await keeper.start(this.stopper.signal);
     const stored = await this.untilDone('checkpoint', () => store.load(name));
     if (stored) {
-      await this.restoreTask(task, decodeCheckpoint(stored.data));
+      await this.restoreTask(
+        task,
+        decodeCheckpoint(stored.data, `checkpoint ${name} version ${stored.version}`),
+      );
       logger.info({ checkpoint: name, version: stored.version, positions: task.restored }, 'restored state');
     }
     return task;

@@ -317,11 +317,23 @@ function wrap(err: unknown): unknown {
 }
 
 async function readJson<T>(path: string): Promise<T | null> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    // files are replaced by rename, never written in place: this is damage, not a write in
+    // progress, and waiting will not mend it
+    throw new StreamlearnError(
+      'SL_ERR_CHECKPOINT',
+      `file checkpoint store: ${path} is damaged (${(err as Error).message}); restore it from a backup, or remove its folder to start that state afresh`,
+      { cause: err, retriable: false },
+    );
   }
 }
 

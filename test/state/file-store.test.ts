@@ -29,6 +29,20 @@ describe('FileCheckpointStore', () => {
     expect(await second.save('model', lease, text('two'))).toBe(2);
   });
 
+  it('reports a damaged index as damage naming the file, not as an outage to wait out', async () => {
+    const store = new FileCheckpointStore({ dir });
+    const lease = (await store.acquire('model', 'a', 5_000))!;
+    await store.save('model', lease, text('one'));
+    await writeFile(join(dir, 'model', 'index.json'), '{"version":1,"vers');
+    const err = (await store.load('model').catch((e: unknown) => e)) as StreamlearnError;
+    expect(err).toBeInstanceOf(StreamlearnError);
+    expect(err.code).toBe('SL_ERR_CHECKPOINT');
+    expect(err.retriable).toBe(false);
+    expect(err.message).toContain(join(dir, 'model', 'index.json'));
+    expect(err.message).toContain('damaged');
+    await store.close();
+  });
+
   it('fences across store instances sharing a folder, as two processes would', async () => {
     let clock = 1_000;
     const a = new FileCheckpointStore({ dir, now: () => clock });
