@@ -105,6 +105,11 @@ const WRITE_BEHIND_ROWS = 20_000;
 const MAX_PENDING_ROWS = 100_000;
 /** An event this far ahead of its record's timestamp is reported (schema.maxTimeAhead unset). */
 const FAR_AHEAD_MS = 24 * 3_600_000;
+/**
+ * Epoch ms before 1973-03-03: read as epoch ms, a field holding epoch seconds of any time since
+ * 1970 lands before this, so an event time earlier than it is reported once (timeFormat epoch_ms).
+ */
+const SECONDS_READ_AS_MS = 1e11;
 /** A partition silent this long while others send is reported as holding the watermark back. */
 const SILENT_PARTITION_WARN_MS = 60_000;
 /**
@@ -142,6 +147,7 @@ export class Pipeline {
   private readonly watermarks: WatermarkTracker;
   /** Partitions already reported for an event far ahead of its record's timestamp. */
   private readonly farAheadReported = new Set<string>();
+  private secondsAsMsReported = false;
   /** Live sources without idle detection: reports a silent partition holding the watermark back. */
   private readonly stallWatch: WatermarkStallWatch | null;
   private readonly positions: Positions = {};
@@ -411,6 +417,8 @@ export class Pipeline {
     const decoder = this.decoder;
     // with schema.maxTimeAhead set the decoder rejects such events; unset, they are reported
     const farAhead = config.schema.maxTimeAhead === undefined ? FAR_AHEAD_MS : Number.POSITIVE_INFINITY;
+    const tooEarly =
+      config.schema.timeFormat === 'epoch_ms' && !this.secondsAsMsReported ? SECONDS_READ_AS_MS : 0;
     // offsets ascend in a batch: once one is at the position, so are the rest
     let skipping = Number(batch.records[0]!.offset) < skipBelow;
     for (const record of batch.records) {
@@ -428,6 +436,7 @@ export class Pipeline {
       }
       accepted++;
       if (event.ts - record.ts > farAhead && record.ts > 0) this.reportFarAhead(part, event.ts, record);
+      if (event.ts < tooEarly) this.reportSecondsAsMs(part, event.ts, record);
       if (order !== null) order.push(part, record.offset, event);
       for (const w of windows) {
         const outcome = w.operator.add(event, watermark);
@@ -496,6 +505,17 @@ export class Pipeline {
     this.parts.logger.warn(
       { partition, offset: record.offset, eventTime: ts, recordTime: record.ts },
       `partition ${partition}, offset ${record.offset}: event time is ${hours} h ahead of the record's timestamp; it moves the watermark that far, so later events may all be late. Set schema.maxTimeAhead (e.g. 1h) to dead-letter such events (time_ahead) instead`,
+    );
+  }
+
+  /** Warns (once) about an event time before 1973 read as epoch ms: most likely epoch seconds. */
+  private reportSecondsAsMs(partition: string, ts: number, record: RawRecord): void {
+    if (this.secondsAsMsReported) return;
+    this.secondsAsMsReported = true;
+    const field = this.parts.config.schema.timeField;
+    this.parts.logger.warn(
+      { partition, offset: record.offset, eventTime: ts },
+      `partition ${partition}, offset ${record.offset}: event time ${ts} read as epoch ms is ${new Date(ts).toISOString()}; if "${field}" holds epoch seconds, set schema.timeFormat: epoch_s`,
     );
   }
 

@@ -156,6 +156,33 @@ describe('an event far ahead of its Kafka record timestamp', () => {
   });
 });
 
+describe('an event time that looks like epoch seconds read as epoch ms', () => {
+  const at = (ts: (i: number) => number) =>
+    [0, 1, 2].map((i): RawRecord[] => [
+      {
+        offset: String(i),
+        key: null,
+        value: Buffer.from(JSON.stringify({ ts: ts(i), region: 'eu' })),
+        ts: 0,
+      },
+    ]);
+
+  it('is reported once, naming the setting', async () => {
+    const seconds = Date.UTC(2026, 0, 1) / 1000;
+    const warnings = await run({ partitions: 1, input: at((i) => seconds + i), about: 'epoch seconds' });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ offset: '0', eventTime: seconds });
+    expect(warnings[0]!.msg).toContain('1970-01-21T');
+    expect(warnings[0]!.msg).toContain('schema.timeFormat: epoch_s');
+  });
+
+  it('is not reported for times in epoch ms', async () => {
+    expect(
+      await run({ partitions: 1, input: at((i) => Date.UTC(2026, 0, 1) + i), about: 'epoch seconds' }),
+    ).toEqual([]);
+  });
+});
+
 describe('WatermarkStallWatch', () => {
   it('reports a partition once per silence, only while another one sends', () => {
     let now = 0;
