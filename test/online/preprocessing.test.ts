@@ -4,6 +4,7 @@ import { ClassifierPipeline } from '../../src/online/pipeline.js';
 import {
   FeatureHasher,
   OneHotEncoder,
+  OTHER_CATEGORY,
   StandardScaler,
   createTransformer,
   murmur3,
@@ -62,6 +63,29 @@ describe('OneHotEncoder', () => {
       ok_false: 1,
       n: 3,
     });
+  });
+});
+
+describe('OneHotEncoder with maxCategories', () => {
+  it('admits the first values of each field; later ones share one other feature', () => {
+    const e = new OneHotEncoder({ maxCategories: 2 });
+    for (const city of ['Paris', 'Oslo', 'Rome', 'Paris']) e.learnOne({ city, ok: true });
+    expect(e.fullFields).toEqual(['city']);
+    expect(e.transformOne({ city: 'Oslo', ok: true })).toEqual({ city_Oslo: 1, ok_true: 1 });
+    expect(e.transformOne({ city: 'Rome' })).toEqual({ [`city_${OTHER_CATEGORY}`]: 1 });
+    expect(e.transformOne({ city: 'Lima' })).toEqual({ [`city_${OTHER_CATEGORY}`]: 1 });
+    // a field below the limit keeps River's encoding, unseen values included
+    expect(e.transformOne({ ok: false })).toEqual({ ok_false: 1 });
+  });
+
+  it('keeps its admitted values through a state round trip', () => {
+    const e = new OneHotEncoder({ maxCategories: 2 });
+    for (const city of ['Paris', 'Oslo', 'Rome']) e.learnOne({ city });
+    const back = OneHotEncoder.fromState(JSON.parse(JSON.stringify(e.toState())));
+    for (const city of ['Paris', 'Oslo', 'Rome', 'Lima'])
+      expect(back.transformOne({ city })).toEqual(e.transformOne({ city }));
+    expect(back.options.maxCategories).toBe(2);
+    expect(new OneHotEncoder().options.maxCategories).toBe(10_000);
   });
 });
 

@@ -39,7 +39,7 @@ export const learnerSchema = z
     /** How categorical fields become numbers: `one-hot` (`field_value` = 1) or the feature hasher. */
     categorical: z
       .discriminatedUnion('type', [OneHotEncoderSpec, FeatureHasherSpec])
-      .default({ type: 'one-hot' }),
+      .default({ type: 'one-hot', maxCategories: 10_000 }),
     /**
      * Metrics, each kept over the whole stream and over the last `rollingWindow` events. Default:
      * accuracy, log-loss, roc-auc, precision, recall, f1 (binary); accuracy (multiclass); mae, rmse, r2.

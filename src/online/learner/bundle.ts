@@ -26,6 +26,7 @@ export interface Prediction {
 export interface BundleState {
   model: ModelState;
   scaler: ModelState | null;
+  /** Also `encoder`: the one-hot encoder's admitted categories (absent in states from before it kept any). */
   [key: string]: Json;
 }
 
@@ -67,11 +68,12 @@ export class ModelBundle {
     readonly cfg: LearnerConfig,
     readonly model: OnlineModel,
     readonly scaler: StandardScaler | null,
+    encoderState: ModelState | null = null,
   ) {
     this.task = MODELS[cfg.model.type].task;
     this.numeric = cfg.features.numeric;
     this.categorical = cfg.features.categorical;
-    this.encoder = this.categorical.length === 0 ? null : makeEncoder(cfg.categorical);
+    this.encoder = this.categorical.length === 0 ? null : makeEncoder(cfg.categorical, encoderState);
     const denseOk = this.categorical.length === 0 && scaler === null && this.task !== 'multiclass';
     if (denseOk && isDenseModel<Label | number>(model)) {
       model.setDenseLayout(this.numeric);
@@ -113,11 +115,26 @@ export class ModelBundle {
         ? StandardScaler.fromState(state.scaler)
         : new StandardScaler()
       : null;
-    return new ModelBundle(cfg, modelFromState(state.model), scaler);
+    return new ModelBundle(
+      cfg,
+      modelFromState(state.model),
+      scaler,
+      (state.encoder as ModelState | undefined) ?? null,
+    );
   }
 
   toState(): BundleState {
-    return { model: this.model.toState(), scaler: this.scaler ? this.scaler.toState() : null };
+    const state: BundleState = {
+      model: this.model.toState(),
+      scaler: this.scaler ? this.scaler.toState() : null,
+    };
+    if (this.encoder instanceof OneHotEncoder) state.encoder = this.encoder.toState();
+    return state;
+  }
+
+  /** Categorical fields whose one-hot encoding is full (new values share one feature). */
+  get fullCategoricalFields(): string[] {
+    return this.encoder instanceof OneHotEncoder ? this.encoder.fullFields : [];
   }
 
   /**
@@ -162,15 +179,32 @@ export class ModelBundle {
       feats = this.scaler.transformOne(out);
     }
     if (this.encoder) {
-      const cats: Record<string, string> = {};
-      for (const name of this.categorical) {
-        const v = x[name];
-        if (v !== null && v !== undefined) cats[name] = String(v);
-      }
+      const cats = this.categories(x);
+      if (learn) this.encoder.learnOne(cats);
       const encoded = this.encoder.transformOne(cats);
       for (const k in encoded) feats[k] = encoded[k]!;
     }
     return feats;
+  }
+
+  /**
+   * The one-hot encoder learns `x`'s categories; returns `features`, which were prepared from `x`
+   * without learning. They are what learning would prepare: a value the encoder admits now was
+   * already its own feature (its field was not full), and one it refuses was already the other.
+   */
+  admit(x: Instance, features: Features): Features {
+    if (this.encoder instanceof OneHotEncoder) this.encoder.learnOne(this.categories(x));
+    return features;
+  }
+
+  /** The categorical fields of `x`, values as strings (an integer code is a category). */
+  private categories(x: Instance): Record<string, string> {
+    const cats: Record<string, string> = {};
+    for (const name of this.categorical) {
+      const v = x[name];
+      if (v !== null && v !== undefined) cats[name] = String(v);
+    }
+    return cats;
   }
 
   /** Predicts from prepared features. */
@@ -204,8 +238,11 @@ export class ModelBundle {
   }
 }
 
-function makeEncoder(spec: LearnerConfig['categorical']): Transformer {
-  if (spec.type === 'one-hot') return new OneHotEncoder();
+function makeEncoder(spec: LearnerConfig['categorical'], state: ModelState | null): Transformer {
+  if (spec.type === 'one-hot') {
+    const options = { maxCategories: spec.maxCategories };
+    return state?.kind === 'one-hot' ? OneHotEncoder.fromState(state, options) : new OneHotEncoder(options);
+  }
   const { type: _type, ...options } = spec;
   return new FeatureHasher(options);
 }

@@ -132,6 +132,7 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
   private pendingX: Features[] = [];
   private pendingY: Label[] = [];
   private dirty = false;
+  private readonly fullFieldsReported = new Set<string>();
   private metricRows: Row[] = [];
   private predictionRows: Row[] = [];
   private chain: Promise<unknown> = Promise.resolve();
@@ -232,7 +233,8 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
       else if (fast === 1) bundle.dense!.learnDense(bundle.row, y);
       else if (fast === 2) bundle.sparse!.learnSparse(bundle.sparseIdx, bundle.sparseVals, n, y);
       else {
-        const xl = bundle.scaler ? bundle.features(event, true) : x!;
+        // without a scaler the features learned are those just predicted from (see `admit`)
+        const xl = bundle.scaler ? bundle.features(event, true) : bundle.admit(event, x!);
         if (this.miniBatch === 1) bundle.model.learnOne(xl, y);
         else this.addToBatch(xl, y);
       }
@@ -474,9 +476,22 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
    * Publishes a version if the model changed since the last one (called after each checkpoint);
    * models kept by a `new-version` drift reaction go first, each as its own version.
    */
+  /** Warns once per field whose one-hot encoding reached maxCategories (its new values now share one feature). */
+  private reportFullCategoricalFields(): void {
+    for (const field of this.bundle.fullCategoricalFields) {
+      if (this.fullFieldsReported.has(field)) continue;
+      this.fullFieldsReported.add(field);
+      this.deps.logger.warn(
+        { model: this.modelName, field },
+        `categorical field "${field}" reached categorical.maxCategories: values first seen from now on share one feature; for a field of ids, categorical: { type: feature-hasher } keeps them apart in bounded memory`,
+      );
+    }
+  }
+
   async afterCheckpoint(): Promise<void> {
     if (this.steppedDown) this.requireLease('publish'); // throws: the pipeline must stop
     if (!this.active) return;
+    this.reportFullCategoricalFields();
     await this.serial(async () => {
       if (this.publishedVersion === undefined) await this.syncPublished();
       while (this.preDrift.length > 0) {
@@ -611,7 +626,7 @@ export class OnlineLearner implements Stage, DriftReactionHandler {
     else if (this.miniBatch === 1 && bundle.sparse !== null)
       bundle.sparse.learnSparse(bundle.sparseIdx, bundle.sparseVals, bundle.fillSparse(event), y);
     else {
-      const xl = bundle.features(event, bundle.scaler !== null);
+      const xl = bundle.features(event, true);
       if (this.miniBatch === 1) bundle.model.learnOne(xl, y);
       else this.addToBatch(xl, y);
     }

@@ -6,7 +6,7 @@ import { OneHotEncoder, OneHotEncoderSpec } from './one-hot.js';
 import { StandardScaler, StandardScalerSpec } from './standard-scaler.js';
 
 export { FeatureHasher, FeatureHasherOptions, FeatureHasherSpec, murmur3 } from './feature-hasher.js';
-export { OneHotEncoder, OneHotEncoderOptions, OneHotEncoderSpec } from './one-hot.js';
+export { OneHotEncoder, OneHotEncoderOptions, OneHotEncoderSpec, OTHER_CATEGORY } from './one-hot.js';
 export { StandardScaler, StandardScalerOptions, StandardScalerSpec } from './standard-scaler.js';
 
 /** The registry of preprocessing steps: `type` → spec schema, factory and loader. */
@@ -23,7 +23,7 @@ export const TRANSFORMERS = {
   },
   'one-hot': {
     spec: OneHotEncoderSpec,
-    create: () => new OneHotEncoder(),
+    create: (o: object) => new OneHotEncoder(o),
     fromState: OneHotEncoder.fromState,
   },
 } as const;
